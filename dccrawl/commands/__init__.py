@@ -1,0 +1,1 @@
+"""Scrapy commands that replace Scrapy's own (``COMMANDS_MODULE`` in settings)."""

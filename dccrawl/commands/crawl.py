@@ -1,0 +1,58 @@
+"""``scrapy crawl`` with honest exit codes and argument checks before start.
+
+Scrapy's own ``crawl`` exits 0 even when every request failed, which makes
+failures invisible to shell scripts, CI and scrapyd's job states. This command
+reads the verdict that :class:`dccrawl.extensions.exitcode.HonestExitCode`
+leaves in the crawler's stats and exits with it:
+
+* 0 — the crawl finished and got everything it was asked for;
+* 1 — the crawl failed (unknown gallery, database unreachable, nothing fetched,
+  killed, or an error that stopped the spider);
+* 2 — wrong arguments (one line saying which, nothing crawled or written);
+* 3 — the crawl finished but some pages could not be fetched or parsed after
+  all retries (each one is logged with its URL; the summary gives the count).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+from dccrawl.extensions.exitcode import EXIT_CODE_STAT
+from spiders.arguments import ArgumentError, parse_arguments
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy.crawler import Crawler
+
+
+class Command(ScrapyCrawlCommand):
+    """Run a spider and exit with the crawl's verdict."""
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if args and args[0] == "gallery":
+            try:
+                parse_arguments(opts.spargs)
+            except ArgumentError as error:
+                print(f"dccrawl: error: {error}", file=sys.stderr)
+                self.exitcode = 2
+                return
+        crawlers: list[Crawler] = []
+        original = self._create_crawler
+
+        def remember(spidercls: object) -> Crawler:
+            crawler = original(spidercls)  # type: ignore[arg-type]
+            crawlers.append(crawler)
+            return crawler
+
+        self._create_crawler = remember  # type: ignore[method-assign]
+        super().run(args, opts)
+        if self.exitcode:
+            return
+        for crawler in crawlers:
+            code = crawler.stats.get_value(EXIT_CODE_STAT) if crawler.stats else None
+            if code:
+                self.exitcode = int(code)

@@ -1,0 +1,131 @@
+"""Progress a person can read: a line every few seconds and a summary at the end.
+
+Scrapy's own LogStats line counts pages and items; a user crawling a gallery
+wants list pages done out of known, posts and comments stored, the rate, and
+when it will end. The numbers come from the stats the spider keeps
+(``dccrawl/stats.py``), so this extension knows nothing about the site.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+from dccrawl import stats as S
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def _int(stats: dict[str, object], key: str) -> int:
+    value = stats.get(key, 0)
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def format_duration(seconds: float) -> str:
+    """``3725`` → ``1:02:05``: short enough for a log line."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def estimate_remaining(stats: dict[str, object], list_num: int) -> int | None:
+    """Posts still to visit, where the total is known; None where it is not."""
+    expected = _int(stats, S.POSTS_EXPECTED)
+    done = _int(stats, S.POSTS) + _int(stats, S.POSTS_MISSING)
+    if expected:
+        return max(0, expected - done)
+    known_pages = _int(stats, S.LIST_PAGES_KNOWN)
+    if known_pages:
+        remaining_pages = max(0, known_pages - _int(stats, S.LIST_PAGES))
+        return remaining_pages * list_num
+    return None
+
+
+def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_num: int) -> str:
+    """One progress line, e.g. ``programming: list pages 3/40, posts 150 …, ETA 0:04:10``."""
+    posts = _int(stats, S.POSTS)
+    rate = posts / elapsed if elapsed > 0 else 0.0
+    parts = [f"{gallery}:"]
+    known = _int(stats, S.LIST_PAGES_KNOWN)
+    if known or _int(stats, S.LIST_PAGES):
+        parts.append(f"list pages {_int(stats, S.LIST_PAGES)}/{known or '?'},")
+    parts.append(
+        f"posts {posts} (deleted {_int(stats, S.POSTS_DELETED)}, "
+        f"missing {_int(stats, S.POSTS_MISSING)}), comments {_int(stats, S.COMMENTS)},"
+    )
+    parts.append(f"{rate:.1f} posts/s")
+    remaining = estimate_remaining(stats, list_num)
+    if remaining is not None and rate > 0:
+        parts[-1] += ","
+        parts.append(f"ETA {format_duration(remaining / rate)}")
+    return " ".join(parts)
+
+
+def summary_line(gallery: str, stats: dict[str, object], elapsed: float) -> str:
+    """The closing summary: what was stored, skipped and lost."""
+    skipped = sum(
+        int(value)
+        for key, value in stats.items()
+        if key.startswith(S.ROWS_SKIPPED + "/") and isinstance(value, int)
+    )
+    return (
+        f"{gallery}: done in {format_duration(elapsed)}: posts {_int(stats, S.POSTS)}, "
+        f"comments {_int(stats, S.COMMENTS)}, deleted {_int(stats, S.POSTS_DELETED)}, "
+        f"missing {_int(stats, S.POSTS_MISSING)}, non-post rows skipped {skipped}, "
+        f"pages retried as broken {_int(stats, S.BROKEN_RETRIES)}, "
+        f"pages failed {_int(stats, S.PAGES_FAILED)}, "
+        f"errors logged {_int(stats, 'log_count/ERROR')}"
+    )
+
+
+class Progress:
+    """Logs :func:`progress_line` every ``DCCRAWL_PROGRESS_INTERVAL`` seconds."""
+
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.started = time.monotonic()
+        self._task: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Progress:
+        interval = crawler.settings.getfloat("DCCRAWL_PROGRESS_INTERVAL", 30.0)
+        if interval < 0:
+            raise NotConfigured
+        return cls(crawler, interval)
+
+    def _gallery(self, spider: Spider) -> str:
+        return str(getattr(spider, "gallery", spider.name))
+
+    def _stats(self) -> dict[str, object]:
+        assert self.crawler.stats is not None
+        return self.crawler.stats.get_stats()
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        if self.interval > 0:
+            self._task = task.LoopingCall(self.log_progress, spider)
+            self._task.start(self.interval, now=False)
+
+    def log_progress(self, spider: Spider) -> None:
+        list_num = int(getattr(spider, "list_num", 100))
+        elapsed = time.monotonic() - self.started
+        logger.info(progress_line(self._gallery(spider), self._stats(), elapsed, list_num))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._task is not None and self._task.running:
+            self._task.stop()
+        elapsed = time.monotonic() - self.started
+        logger.info(summary_line(self._gallery(spider), self._stats(), elapsed))

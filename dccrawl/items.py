@@ -1,0 +1,56 @@
+"""The field contract between the spider, the loaders and the database.
+
+Every field below is a column of the ``posts`` or ``comments`` table (see
+``dccrawl/db/migrations``) and a key of the replica's ``truth`` output, so the
+three agree on one vocabulary. Types are what the loaders produce:
+
+* times are timezone-aware ``datetime`` objects in KST (Asia/Seoul, UTC+9);
+* counts are ``int`` (``None`` only where the site shows no box at all);
+* ``writer_uid`` is set for members (fixed and semi-fixed nicks), ``writer_ip``
+  (the two-octet prefix such as ``"118.235"``) for anonymous writers.
+"""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class Post(scrapy.Item):
+    """One post of a gallery, as its view page (and list row) shows it."""
+
+    gallery_id = scrapy.Field()  # str: the gallery's id, e.g. "programming"
+    gallery_kind = scrapy.Field()  # str: "major" | "minor" | "mini" | "person"
+    post_no = scrapy.Field()  # int: the post number in its gallery
+    title = scrapy.Field()  # str
+    head = scrapy.Field()  # str | None: 말머리 without brackets
+    writer_nick = scrapy.Field()  # str: nickname without IP or gallog noise
+    writer_uid = scrapy.Field()  # str | None: login id of members
+    writer_ip = scrapy.Field()  # str | None: IP prefix of anonymous writers
+    created_at = scrapy.Field()  # datetime (KST)
+    views = scrapy.Field()  # int
+    recommend = scrapy.Field()  # int
+    downvotes = scrapy.Field()  # int | None: None where the gallery has no 비추 box
+    comment_count = scrapy.Field()  # int
+    body_text = scrapy.Field()  # str: visible text, one line per block
+    body_html = scrapy.Field()  # str: the body's HTML without scripts, ads, handlers
+    image_urls = scrapy.Field()  # list[str]: real image URLs in body order
+    is_deleted = scrapy.Field()  # bool
+    url = scrapy.Field()  # str: canonical view URL (id and no only)
+    crawled_at = scrapy.Field()  # datetime (KST): when the view page was fetched
+
+
+class Comment(scrapy.Item):
+    """One comment (or reply) of a post, from the comment endpoint or the rendered page."""
+
+    gallery_id = scrapy.Field()  # str
+    post_no = scrapy.Field()  # int
+    comment_no = scrapy.Field()  # int
+    parent_no = scrapy.Field()  # int | None: the comment a reply answers
+    writer_nick = scrapy.Field()  # str
+    writer_uid = scrapy.Field()  # str | None
+    writer_ip = scrapy.Field()  # str | None
+    created_at = scrapy.Field()  # datetime (KST)
+    body_text = scrapy.Field()  # str | None: None for dccon-only comments
+    dccon_url = scrapy.Field()  # str | None
+    is_deleted = scrapy.Field()  # bool
+    crawled_at = scrapy.Field()  # datetime (KST)

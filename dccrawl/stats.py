@@ -1,0 +1,19 @@
+"""Names of the stats dccrawl keeps, shared by the spider, extensions and pipelines.
+
+They appear in the final stats dump, in scrapyd's job logs and in the shard
+ledger, so they are named once here rather than spelled in several places.
+"""
+
+LIST_PAGES = "dccrawl/list_pages"  # list pages parsed
+LIST_PAGES_KNOWN = "dccrawl/list_pages_known"  # list pages the crawl will visit, once known
+POSTS = "dccrawl/posts"  # post items yielded (deleted ones included)
+POSTS_EXPECTED = "dccrawl/posts_expected"  # post numbers to visit, once known (posts=A-B)
+POSTS_DELETED = "dccrawl/posts_deleted"  # view pages answering the deleted-post script
+POSTS_MISSING = "dccrawl/posts_missing"  # view pages answering 404 (never existed / purged)
+COMMENTS = "dccrawl/comments"  # comment items yielded
+COMMENT_PAGES = "dccrawl/comment_pages"  # comment endpoint pages parsed
+ROWS_SKIPPED = "dccrawl/rows_skipped"  # prefix: list rows that are not posts, by kind
+PAGES_FAILED = "dccrawl/pages_failed"  # pages given up on after all retries
+BROKEN_RETRIES = "dccrawl/broken_retries"  # truncated/empty/garbled 200 answers retried
+COMMENTS_REFUSED = "dccrawl/comments_refused"  # comment endpoint refusals
+FAILED_REASON = "dccrawl/failed_reason"  # set when the whole run failed: why

@@ -1,0 +1,60 @@
+"""Fixtures shared by the whole suite: a real PostgreSQL server and fresh databases.
+
+The server is, in order of preference, the one named by ``DCCRAWL_TEST_DATABASE_URL``
+or ``DATABASE_URL`` (CI starts Debian's PostgreSQL and sets it), or an embedded
+PostgreSQL from the ``pgserver`` wheel started for this test session, so the
+suite runs on a machine with no database server at all. Each test that asks for
+``database_url`` gets a database of its own, created empty and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def _server_from_environment() -> str | None:
+    return os.environ.get("DCCRAWL_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a database on a running server, used only to create and drop test databases."""
+    url = _server_from_environment()
+    if url:
+        yield url
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server.get_uri()
+
+
+def _with_database(url: str, name: str) -> str:
+    """The same server URL with another database name (URI or key=value forms)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test; dropped afterwards."""
+    name = f"dccrawl_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(pg_admin_url, name)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
