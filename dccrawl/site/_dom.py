@@ -1,0 +1,88 @@
+"""Small lxml helpers shared by the page parsers: one parse per page, tidy text, class tests.
+
+The parsers work on lxml elements directly (a parsel ``Selector``'s ``.root``)
+because per-row ``Selector`` objects cost more than the parsing itself on a
+100-row list page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+from parsel import Selector
+
+_WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Page = Selector | str | bytes | object
+"""What a parser accepts: a Scrapy response or its ``.selector`` (parsed once, shared with
+the spider), or the page text. Anything else is treated as an unparseable page."""
+
+
+def root_of(page: Page) -> lxml.html.HtmlElement | None:
+    """The lxml root of a page; text that lxml rejects is sanitised once, then given up on."""
+    selector = getattr(page, "selector", None)  # a Scrapy TextResponse, without importing Scrapy
+    if isinstance(selector, Selector):
+        page = selector
+    if isinstance(page, Selector):
+        root = page.root
+        return root if isinstance(root, etree._Element) else None
+    if isinstance(page, bytes):
+        page = page.decode("utf-8", "replace")
+    if not isinstance(page, str):
+        return None
+    for attempt in (page, _CONTROL.sub("", page).encode("utf-8", "replace").decode("utf-8")):
+        try:
+            root = Selector(text=attempt, type="html").root
+        except (ValueError, UnicodeError, etree.ParserError):
+            continue
+        return root if isinstance(root, etree._Element) else None
+    return None
+
+
+def page_text(page: Page) -> str | None:
+    """The page's text when the input carries it (a string, bytes, a response), else ``None``."""
+    if isinstance(page, str):
+        return page
+    if isinstance(page, bytes):
+        return page.decode("utf-8", "replace")
+    text = getattr(page, "text", None) if getattr(page, "selector", None) is not None else None
+    return text if isinstance(text, str) else None
+
+
+def has_class(name: str) -> str:
+    """XPath predicate: the element's class list contains ``name`` (as a whole token)."""
+    # The cheap substring test first: XPath's ``and`` short-circuits, and the exact
+    # token test (concat/normalize-space per element) is what makes ``//*`` scans slow.
+    return (
+        f"(contains(@class, '{name}')"
+        f" and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+    )
+
+
+def text_of(el: etree._Element | None) -> str | None:
+    """All text under ``el``, whitespace collapsed; ``None`` when there is none."""
+    if el is None:
+        return None
+    # Most cells are one text node: skip itertext()'s per-node proxies for them.
+    raw = el.text if len(el) == 0 else "".join(el.itertext())
+    text = _WS.sub(" ", raw or "").strip()
+    return text or None
+
+
+def attr(el: etree._Element | None, name: str) -> str | None:
+    """An attribute's value as given (``""`` stays ``""``), or ``None`` when absent."""
+    if el is None:
+        return None
+    return el.get(name)
+
+
+def first(nodes: object) -> etree._Element | None:
+    """The first element of an XPath result, or ``None``."""
+    if isinstance(nodes, list):
+        for node in nodes:
+            if isinstance(node, etree._Element):
+                return node
+    return None
