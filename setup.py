@@ -11,7 +11,7 @@ setup(
     name="dccrawl",
     version="0.1.0",
     packages=find_packages(include=["dccrawl", "dccrawl.*", "spiders", "pipelines"]),
-    package_data={"dccrawl.db": ["migrations/*.sql"]},
+    package_data={"dccrawl.db.migrations": ["*.sql"]},
     entry_points={"scrapy": ["settings = dccrawl.settings"]},
     zip_safe=False,
 )

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
+
+with warnings.catch_warnings():
+    # pgserver asks platformdirs for a runtime folder at import, which warns where
+    # XDG_RUNTIME_DIR is unset (containers, CI); with filterwarnings=error that
+    # would fail whichever test imported it first.
+    warnings.simplefilter("ignore")
+    import pgserver
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -32,8 +40,6 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url
         return
-    import pgserver
-
     server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
     yield server.get_uri()
 
@@ -58,3 +64,19 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+# --- Fixtures for the database layer's tests (tests/test_db_*, tests/test_pipeline_*) ---
+
+
+@pytest.fixture(scope="session")
+def embedded_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data folder for dccrawl's embedded PostgreSQL (``DCCRAWL_EMBEDDED_DIR``).
+
+    Tests start the server through ``dccrawl.db.connect``; it is stopped at the end
+    of the session (dccrawl itself leaves it running on purpose)."""
+    from tests.pipeline_harness import stop_embedded  # noqa: PLC0415
+
+    datadir = tmp_path_factory.mktemp("embedded") / "pgdata"
+    yield datadir
+    stop_embedded(datadir)

@@ -1,0 +1,5 @@
+"""``python -m dccrawl``: see ``dccrawl.cli``."""
+
+from dccrawl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Database commands of ``python -m dccrawl``: ``psql``, ``migrate``, ``dburl``.
+
+All three use the database a crawl would use (``DATABASE_URL`` setting or
+environment variable, else the embedded server, started if needed), so
+``python -m dccrawl psql`` always opens the data the crawls wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import psycopg
+
+from dccrawl.db.connect import DatabaseTarget, resolve_database
+from dccrawl.db.migrate import migrate
+
+
+def _target() -> DatabaseTarget:
+    from dccrawl.cli import project_settings  # noqa: PLC0415 - cli imports this module
+
+    return resolve_database(project_settings())
+
+
+def psql_executable() -> str:
+    """The system ``psql``, else the one bundled in the pgserver wheel."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning
+        # not re-exported by pgserver/__init__.py; only needed without a system psql
+        from pgserver._commands import POSTGRES_BIN_PATH  # noqa: PLC0415
+
+    return str(Path(POSTGRES_BIN_PATH) / "psql")
+
+
+def psql_command(url: str, extra: list[str]) -> tuple[list[str], dict[str, str]]:
+    """argv and environment for psql on *url*: the password goes in ``PGPASSWORD``,
+    never on the command line (where ``ps`` would show it)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    password = info.pop("password", None)
+    env = dict(os.environ)
+    if password:
+        env["PGPASSWORD"] = str(password)
+    conninfo = psycopg.conninfo.make_conninfo(**info)
+    return [psql_executable(), conninfo, *extra], env
+
+
+def cmd_psql(args: argparse.Namespace) -> int:
+    extra = list(args.extra)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    argv, env = psql_command(_target().url, extra)
+    sys.stdout.flush()
+    os.execvpe(argv[0], argv, env)  # replace this process: psql owns the terminal
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    target = _target()
+    applied = migrate(target.url)
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    print(f"{target.redacted}: schema up to date")
+    return 0
+
+
+def cmd_dburl(args: argparse.Namespace) -> int:
+    print(_target().redacted)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the database commands to ``python -m dccrawl``."""
+    p = subparsers.add_parser(
+        "psql",
+        help="open psql on the database in use (embedded or DATABASE_URL); "
+        "other arguments go to psql",
+        add_help=False,  # -h is psql's --host; psql --help still works
+    )
+    p.set_defaults(handler=cmd_psql, passthrough=True)
+
+    p = subparsers.add_parser("migrate", help="apply pending schema migrations")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = subparsers.add_parser("dburl", help="print the database URL in use (password hidden)")
+    p.set_defaults(handler=cmd_dburl)

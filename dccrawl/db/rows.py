@@ -1,0 +1,129 @@
+"""Items → row tuples for the ``posts`` and ``comments`` tables, cleaned for PostgreSQL.
+
+The column lists here are the order in which rows are COPYed; they name every
+field of ``dccrawl.items.Post`` / ``Comment`` (the tests check the two agree).
+Text PostgreSQL would refuse is repaired instead of failing the batch: NUL
+characters are removed (``text`` cannot hold them) and lone UTF-16 surrogates
+(from broken ``\\ud83d``-style JSON escapes) become U+FFFD, while a surrogate
+*pair* is joined into the character it encodes.
+
+Values are otherwise passed through untouched: a value of the wrong type is the
+database's to reject, and the writer then isolates that one item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from itemadapter import ItemAdapter
+
+Kind = Literal["post", "comment"]
+PostKey = tuple[str, int]
+CommentKey = tuple[str, int, int]
+Key = PostKey | CommentKey
+Row = tuple[Any, ...]
+
+POST_COLUMNS: tuple[str, ...] = (
+    "gallery_id",
+    "post_no",
+    "gallery_kind",
+    "title",
+    "head",
+    "writer_nick",
+    "writer_uid",
+    "writer_ip",
+    "created_at",
+    "views",
+    "recommend",
+    "downvotes",
+    "comment_count",
+    "body_text",
+    "body_html",
+    "image_urls",
+    "is_deleted",
+    "url",
+    "crawled_at",
+)
+COMMENT_COLUMNS: tuple[str, ...] = (
+    "gallery_id",
+    "post_no",
+    "comment_no",
+    "parent_no",
+    "writer_nick",
+    "writer_uid",
+    "writer_ip",
+    "created_at",
+    "body_text",
+    "dccon_url",
+    "is_deleted",
+    "crawled_at",
+)
+KEY_COLUMNS: dict[Kind, tuple[str, ...]] = {
+    "post": ("gallery_id", "post_no"),
+    "comment": ("gallery_id", "post_no", "comment_no"),
+}
+COLUMNS: dict[Kind, tuple[str, ...]] = {"post": POST_COLUMNS, "comment": COMMENT_COLUMNS}
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class BadKey(ValueError):
+    """An item whose identifying fields are missing or of the wrong type."""
+
+
+def clean_text(text: str) -> str:
+    """*text* without NUL characters and with lone surrogates replaced by U+FFFD."""
+    if _UNSTORABLE.search(text) is None:  # the common case: one scan, no copy
+        return text
+    text = text.replace("\x00", "")
+    # Round-tripping through UTF-16 joins surrogate pairs and replaces lone halves.
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def clean_value(value: Any) -> Any:
+    """*value* with every string in it (also inside lists) cleaned by :func:`clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        return [clean_value(v) for v in value]
+    return value
+
+
+def item_kind(adapter: ItemAdapter | Mapping[str, Any]) -> Kind | None:
+    """``"comment"`` or ``"post"`` by the fields an item declares; None for anything else."""
+    names = adapter.field_names() if isinstance(adapter, ItemAdapter) else adapter.keys()
+    if "comment_no" in names:
+        return "comment"
+    if "post_no" in names and "gallery_id" in names:
+        return "post"
+    return None
+
+
+def _number(value: Any, field: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise BadKey(f"{field}={value!r} is not an integer")
+
+
+def item_key(adapter: ItemAdapter, kind: Kind) -> Key:
+    """The primary key of the item's row; raises :class:`BadKey` when it has none."""
+    gallery_id = adapter.get("gallery_id")
+    if not isinstance(gallery_id, str) or not gallery_id:
+        raise BadKey(f"gallery_id={gallery_id!r} is not a non-empty string")
+    gallery_id = clean_text(gallery_id)
+    post_no = _number(adapter.get("post_no"), "post_no")
+    if kind == "post":
+        return (gallery_id, post_no)
+    return (gallery_id, post_no, _number(adapter.get("comment_no"), "comment_no"))
+
+
+def to_row(adapter: ItemAdapter, kind: Kind) -> tuple[Key, Row]:
+    """The item's key and its cleaned row in ``COLUMNS[kind]`` order."""
+    key = item_key(adapter, kind)
+    width = len(key)
+    values = tuple(clean_value(adapter.get(name)) for name in COLUMNS[kind][width:])
+    return key, key + values
