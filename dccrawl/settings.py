@@ -26,7 +26,7 @@ USER_AGENT = (
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay is DOWNLOAD_DELAY ± 50%
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -39,6 +39,17 @@ RETRY_TIMES = 5
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 520, 522, 524, 408]
 # 404 is meaningful (a missing post number): let it reach the spider.
 HTTPERROR_ALLOWED_CODES = [404]
+# Empty, truncated or garbled 200 answers are retried like 503s instead of
+# being parsed as an empty list or a post with missing fields.
+DOWNLOADER_MIDDLEWARES = {
+    "dccrawl.middlewares.BrokenPageRetryMiddleware": 560,
+}
+
+# --- Navigation ---------------------------------------------------------------
+# Re-read list page N after page N+1: posts deleted during the crawl shift
+# rows up onto pages already read. Costs one list request per list page
+# (about 1% of all requests with list_num=100); turn off for frozen galleries.
+DCCRAWL_LIST_RECHECK = True
 
 # --- Items ------------------------------------------------------------------
 ITEM_PIPELINES = {
@@ -54,6 +65,13 @@ DCCRAWL_EMBEDDED_DIR = None  # default: ~/.local/share/dccrawl/pgdata
 # buffered item is this many seconds old, whichever comes first.
 DCCRAWL_DB_BATCH_SIZE = 500
 DCCRAWL_DB_BATCH_SECONDS = 2.0
+# The longest database outage a crawl rides out (buffering, retrying with
+# backoff) before it gives up, says how many items were not written, and
+# exits non-zero.
+DCCRAWL_DB_RETRY_SECONDS = 300.0
+# Items buffered at most while the database is slow or away; past it the
+# crawl waits instead of filling memory. Default: 20 x DCCRAWL_DB_BATCH_SIZE.
+DCCRAWL_DB_MAX_BUFFER = None
 
 # --- Progress ---------------------------------------------------------------
 EXTENSIONS = {

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-KST = timezone(timedelta(hours=9), "KST")
+from dccrawl.normalize import KST
 
 KINDS = ("major", "minor", "mini", "person")
 SEARCH_TYPES = {
@@ -48,8 +48,10 @@ class NumberRange:
     last: int | None
 
     def __contains__(self, number: object) -> bool:
-        return isinstance(number, int) and self.first <= number and (
-            self.last is None or number <= self.last
+        return (
+            isinstance(number, int)
+            and self.first <= number
+            and (self.last is None or number <= self.last)
         )
 
 
@@ -92,7 +94,9 @@ def _parse_range(name: str, value: str, *, open_end: bool) -> NumberRange:
     if first < 1:
         raise ArgumentError(f"{name}={value!r}: numbers start at 1")
     if last is not None and last < first:
-        raise ArgumentError(f"{name}={value!r}: the range is backwards (write {name}={last}-{first})")
+        raise ArgumentError(
+            f"{name}={value!r}: the range is backwards (write {name}={last}-{first})"
+        )
     return NumberRange(first, last)
 
 
@@ -119,15 +123,29 @@ def _parse_since(value: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=KST)
 
 
-KNOWN = (
-    "gallery", "kind", "pages", "posts", "recommend", "search", "search_type", "head",
-    "since_no", "since", "comments", "list_num", "shard", "render",
-)  # fmt: skip
+KNOWN = frozenset(
+    [
+        "gallery",
+        "kind",
+        "pages",
+        "posts",
+        "recommend",
+        "search",
+        "search_type",
+        "head",
+        "since_no",
+        "since",
+        "comments",
+        "list_num",
+        "shard",
+        "render",
+    ]
+)
 
 
 def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
     """Validate the spider's string arguments; raise :class:`ArgumentError` on the first problem."""
-    unknown = sorted(set(raw) - set(KNOWN) - {"_job"})
+    unknown = sorted(set(raw) - KNOWN - {"_job"})
     if unknown:
         raise ArgumentError(f"unknown argument(s): {', '.join(unknown)}")
     args = {key: str(value) for key, value in raw.items() if key in KNOWN and value is not None}
@@ -168,9 +186,12 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         clashing = [
             name
             for name, value in (
-                ("pages", pages), ("recommend", recommend or None), ("search", search),
-                ("head", head), ("since", since),
-            )  # fmt: skip
+                ("pages", pages),
+                ("recommend", recommend or None),
+                ("search", search),
+                ("head", head),
+                ("since", since),
+            )
             if value is not None
         ]
         if clashing:

@@ -26,29 +26,34 @@ from spiders.arguments import ArgumentError, parse_arguments
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 
 class Command(ScrapyCrawlCommand):
     """Run a spider and exit with the crawl's verdict."""
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
         if args and args[0] == "gallery":
+            # Checked before Scrapy starts (and logs its banner), so a typo gets
+            # exactly one line and exit code 2, and nothing is crawled or written.
             try:
                 parse_arguments(opts.spargs)
             except ArgumentError as error:
                 print(f"dccrawl: error: {error}", file=sys.stderr)
-                self.exitcode = 2
-                return
-        crawlers: list[Crawler] = []
-        original = self._create_crawler
+                raise SystemExit(2) from None
 
-        def remember(spidercls: object) -> Crawler:
-            crawler = original(spidercls)  # type: ignore[arg-type]
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        crawlers: list[Crawler] = []
+        create = self._create_crawler
+
+        def create_and_remember(spidercls: type[Spider] | str) -> Crawler:
+            crawler = create(spidercls)
             crawlers.append(crawler)
             return crawler
 
-        self._create_crawler = remember  # type: ignore[method-assign]
+        self._create_crawler = create_and_remember  # type: ignore[method-assign]
         super().run(args, opts)
         if self.exitcode:
             return

@@ -24,7 +24,12 @@ EXIT_CODE_STAT = "dccrawl/exit_code"
 EXIT_OK, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 3
 
 # Close reasons that mean "stopped on purpose after doing what was asked".
-_SUCCESS_REASONS = ("finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout")
+_SUCCESS_REASONS = (
+    "finished",
+    "closespider_itemcount",
+    "closespider_pagecount",
+    "closespider_timeout",
+)
 
 
 def verdict(reason: str, stats: dict[str, object]) -> tuple[int, str]:

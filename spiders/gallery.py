@@ -1,0 +1,429 @@
+"""The gallery spider: from a gallery id to every post and comment in it.
+
+Usage::
+
+    scrapy crawl gallery -a gallery=programming [-a ARG=VALUE ...]
+
+Arguments (all strings, as scrapyd passes them; checked before any request):
+
+``gallery`` (required)
+    The gallery id, as in ``?id=`` of the site's URLs, e.g. ``programming``.
+``kind``
+    ``major`` (/board/), ``minor`` (/mgallery/board/), ``mini`` (/mini/board/)
+    or ``person`` (/person/board/). Default: detected from the site's own
+    redirect answer to a /board/ list request.
+``pages=A-B``
+    List pages to follow (``A-`` means to the last page). Default: all.
+``posts=A-B``
+    Backfill mode: crawl view pages of post numbers A..B directly, newest first,
+    without the list. Missing (404) and deleted numbers cost one small request.
+``recommend=1``
+    Follow the 개념글 (recommended) list instead of the full list.
+``search=WORD`` and ``search_type=subject|memo|subject_memo|name|comment``
+    Follow the gallery's search results (default type ``subject_memo``) through
+    all of its 10,000-post search windows.
+``head=ID``
+    Only the posts of one 말머리 (the numeric ``search_head`` id).
+``since_no=N``
+    Incremental: only posts numbered above N; paging stops at the first list
+    page that reaches N.
+``since=YYYY-MM-DD``
+    Incremental: only posts written on or after that day (KST); paging stops at
+    the first list page that reaches older posts.
+``comments=0``
+    Do not fetch comments.
+``list_num=30|50|100``
+    Rows per list page (default 100: the fewest list requests).
+``shard=ID``
+    Set by the scrapyd scheduler (``python -m dccrawl schedule``): the shard of
+    the crawl this job runs, so its counts go to the shard ledger.
+
+The spider decides where to go. What a page means is parsed by ``dccrawl.site``
+and normalized by ``dccrawl.loaders``; what is stored is decided by the pipelines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+from scrapy.http import FormRequest, Request, Response
+
+from dccrawl import stats as S
+from dccrawl.items import Post
+from dccrawl.loaders import CommentLoader, PostLoader
+from dccrawl.middlewares import PAGE_META, SIGNAL_META
+from dccrawl.normalize import KST, best_time
+from dccrawl.site import comments as comment_pages
+from dccrawl.site import lists, urls, views
+from dccrawl.site.errors import PageError, RefusedPage
+from dccrawl.site.signals import Signal, classify
+from spiders.arguments import GalleryArguments, parse_arguments
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+# Scheduler priorities: finish what is started before starting more, so the
+# queue (and memory) stays small: comment pages, then view pages, then the
+# next list page.
+PRIORITY_COMMENTS = 20
+PRIORITY_VIEW = 10
+PRIORITY_LIST = 0
+
+
+class GalleryFailed(Exception):
+    """The whole crawl cannot go on (unknown gallery, wrong kind); the message says why."""
+
+
+def _signal(response: Response, page: str) -> Signal:
+    """The middleware's verdict on ``response``, or a fresh one where it gave none."""
+    signal = response.meta.get(SIGNAL_META)
+    if isinstance(signal, Signal):
+        return signal
+    return classify(response.body, page, status=response.status, url=response.url)  # type: ignore[arg-type]
+
+
+class GallerySpider(scrapy.Spider):
+    """Crawls one DCInside gallery: list pages → view pages → comment pages."""
+
+    name = "gallery"
+
+    def __init__(self, arguments: GalleryArguments, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.args = arguments
+        self.gallery = arguments.gallery
+        self.list_num = arguments.list_num
+        self.base_url = base_url.rstrip("/")
+        self.kind: str | None = arguments.kind
+        # Post numbers whose view page was requested in this job: pagination
+        # shifts show the same row twice; one view request is enough.
+        self._requested_posts: set[int] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GallerySpider:
+        arguments = parse_arguments(kwargs)
+        base_url = crawler.settings.get("DCCRAWL_BASE_URL") or urls.DEFAULT_BASE_URL
+        spider = cls(arguments, base_url)
+        spider._set_crawler(crawler)
+        return spider
+
+    # --- bookkeeping --------------------------------------------------------------
+
+    def _count(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key, count)
+
+    def _count_max(self, key: str, value: int) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.max_value(key, value)
+
+    def _fail(self, message: str) -> None:
+        """Record why the whole run failed; the exit-code extension turns it into exit 1."""
+        assert self.crawler.stats is not None
+        logger.error("%s", message)
+        self.crawler.stats.set_value(S.FAILED_REASON, message)
+
+    def _give_up(self, url: str, why: str) -> None:
+        """One page is lost for good: say which and why, count it, and go on."""
+        self._count(S.PAGES_FAILED)
+        logger.error("Gave up on %s: %s", url, why)
+
+    # --- start: find the gallery's kind, then the first requests -------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.kind is None:
+            try:
+                self.kind = await self._detect_kind()
+            except GalleryFailed as failure:
+                self._fail(str(failure))
+                return
+            logger.info("Gallery %s is a %s gallery", self.gallery, self.kind)
+        if self.args.mode == "posts":
+            async for request in self._backfill_requests():
+                yield request
+        else:
+            yield self._list_request(self.args.pages.first if self.args.pages else 1)
+
+    async def _detect_kind(self) -> str:
+        """Ask /board/lists/ for the gallery: the site redirects other kinds by script."""
+        url = urls.list_url(self.gallery, "major", page=1, list_num=30, base_url=self.base_url)
+        assert self.crawler.engine is not None
+        request = Request(url, dont_filter=True, meta={PAGE_META: "list"})
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as error:
+            raise GalleryFailed(f"Could not reach {url}: {error}") from error
+        signal = _signal(response, "list")
+        if signal.kind == "unknown_gallery":
+            raise GalleryFailed(f"Gallery {self.gallery!r} does not exist on {self.base_url}")
+        if signal.kind == "redirect" and signal.target_kind:
+            return signal.target_kind
+        if signal.kind == "ok":
+            return "major"
+        raise GalleryFailed(
+            f"Could not tell the kind of gallery {self.gallery!r}: {url} answered "
+            f"{response.status} ({signal.kind}: {signal.reason}); pass -a kind=... to skip this"
+        )
+
+    async def _backfill_requests(self) -> AsyncIterator[Request]:
+        """View requests for posts=A-B, newest first, made only as fast as they are used."""
+        posts = self.args.posts
+        assert posts is not None and posts.last is not None
+        first = max(posts.first, (self.args.since_no or 0) + 1)
+        self._count_max(S.POSTS_EXPECTED, max(0, posts.last - first + 1))
+        engine = self.crawler.engine
+        assert engine is not None
+        for post_no in range(posts.last, first - 1, -1):
+            if engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+            request = self._view_request(post_no)
+            if request is not None:
+                yield request
+
+    # --- list pages -------------------------------------------------------------------
+
+    def _list_request(
+        self, page: int, *, search_pos: int | None = None, recheck: bool = False
+    ) -> Request:
+        assert self.kind is not None
+        searching = self.args.search is not None
+        url = urls.list_url(
+            self.gallery,
+            self.kind,  # type: ignore[arg-type]
+            page=page,
+            list_num=self.args.list_num,
+            recommend=self.args.recommend,
+            search_head=self.args.head,
+            s_type=self.args.search_type if searching else None,
+            s_keyword=self.args.search,
+            search_pos=search_pos,
+            base_url=self.base_url,
+        )
+        return Request(
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            priority=PRIORITY_LIST,
+            dont_filter=recheck,
+            meta={PAGE_META: "list", "page": page, "search_pos": search_pos, "recheck": recheck},
+        )
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        """One list page: its post rows become view requests; then the next page."""
+        signal = _signal(response, "list")
+        if signal.kind != "ok":
+            self._list_signal(response, signal)
+            return
+        try:
+            page = lists.parse_list_page(response)
+        except PageError as error:
+            self._give_up(response.url, f"unparseable list page ({error.reason})")
+            return
+        self._count(S.LIST_PAGES)
+        for kind in page.row_kinds:
+            if kind != "post":
+                self._count(f"{S.ROWS_SKIPPED}/{kind}")
+
+        for row in page.rows:
+            if self._row_wanted(row):
+                request = self._view_request(row.post_no)
+                if request is not None:
+                    yield request
+        if response.meta["recheck"]:
+            return  # a recheck only looks for rows that moved up; it does not page on
+        yield from self._next_list_requests(response, page)
+
+    def _next_list_requests(self, response: Response, page: lists.ListPage) -> Iterator[Request]:
+        number: int = response.meta["page"]
+        search_pos: int | None = response.meta["search_pos"]
+        first = self.args.pages.first if self.args.pages else 1
+        last = page.last_page or number
+        if self.args.pages and self.args.pages.last is not None:
+            last = min(last, self.args.pages.last)
+        if search_pos is None:
+            self._count_max(S.LIST_PAGES_KNOWN, max(0, last - first + 1))
+
+        if number > first and self.settings.getbool("DCCRAWL_LIST_RECHECK", True):
+            # Posts deleted while we crawl shift rows up onto the page read
+            # before this one: read it once more, and take the rows not yet seen.
+            yield self._list_request(number - 1, search_pos=search_pos, recheck=True)
+        if self._reached_since(page.rows):
+            logger.info(
+                "%s: list page %d reaches the since limit; paging stops here", self.gallery, number
+            )
+            return
+        if number < last and page.rows:
+            yield self._list_request(number + 1, search_pos=search_pos)
+        elif self.args.search is not None and page.search_next is not None:
+            # The end of one 10,000-post search window: go on with the next one.
+            yield self._list_request(1, search_pos=page.search_next.search_pos)
+
+    def _list_signal(self, response: Response, signal: Signal) -> None:
+        if signal.kind == "unknown_gallery":
+            self._fail(f"Gallery {self.gallery!r} does not exist on {self.base_url}")
+        elif signal.kind == "redirect":
+            self._fail(
+                f"Gallery {self.gallery!r} is not a {self.kind} gallery: the site redirects to "
+                f"{signal.target_url}; use -a kind={signal.target_kind or '...'} or leave kind out"
+            )
+        else:
+            self._give_up(response.url, f"{signal.kind} list page ({signal.reason})")
+            return
+        raise CloseSpider("gallery_failed")
+
+    @staticmethod
+    def _row_time(row: lists.ListRow) -> datetime | None:
+        """When a row's post was written (the title attribute's full time wins)."""
+        return best_time([row.date_title, row.date_text], datetime.now(KST))
+
+    def _row_wanted(self, row: lists.ListRow) -> bool:
+        """Rows older than since_no / since are not crawled."""
+        if self.args.since_no is not None and row.post_no <= self.args.since_no:
+            return False
+        if self.args.since is None:
+            return True
+        created = self._row_time(row)
+        return created is None or created >= self.args.since
+
+    def _reached_since(self, rows: list[lists.ListRow]) -> bool:
+        """A list page with rows at or past the incremental limit is the last one needed."""
+        if not rows:
+            return False
+        if self.args.since_no is not None and min(r.post_no for r in rows) <= self.args.since_no:
+            return True
+        if self.args.since is not None:
+            times = [t for r in rows if (t := self._row_time(r)) is not None]
+            return bool(times) and min(times) < self.args.since
+        return False
+
+    # --- view pages -------------------------------------------------------------------
+
+    def _view_url(self, post_no: int) -> str:
+        assert self.kind is not None
+        return urls.view_url(self.gallery, post_no, self.kind, base_url=self.base_url)  # type: ignore[arg-type]
+
+    def _view_request(self, post_no: int) -> Request | None:
+        if post_no in self._requested_posts:
+            return None
+        self._requested_posts.add(post_no)
+        return Request(
+            self._view_url(post_no),
+            callback=self.parse_view,
+            errback=self.on_error,
+            priority=PRIORITY_VIEW,
+            meta={PAGE_META: "view", "post_no": post_no},
+        )
+
+    def parse_view(self, response: Response) -> Iterator[Any]:
+        """A post's view page: the post item, then its first comment page."""
+        post_no: int = response.meta["post_no"]
+        crawled_at = datetime.now(KST)
+        signal = _signal(response, "view")
+        if signal.kind == "missing":
+            self._count(S.POSTS_MISSING)
+            logger.debug("Post %s/%d does not exist (404)", self.gallery, post_no)
+            return
+        if signal.kind == "deleted":
+            self._count(S.POSTS_DELETED)
+            self._count(S.POSTS)
+            yield self._deleted_post(post_no, crawled_at)
+            return
+        if signal.kind != "ok":
+            self._give_up(response.url, f"{signal.kind} view page ({signal.reason})")
+            return
+        try:
+            view = views.parse_view(response, url=response.url)
+        except PageError as error:
+            self._give_up(response.url, f"unparseable view page ({error.reason})")
+            return
+        loader = PostLoader(crawled_at=crawled_at, base_url=self.base_url)
+        loader.add_value("gallery_id", self.gallery)
+        loader.add_value("post_no", post_no)
+        loader.add_value("gallery_kind", self.kind)
+        loader.add_value("url", self._view_url(post_no))
+        loader.add_view(view)
+        post = loader.load_item()
+        self._count(S.POSTS)
+        yield post
+
+        if self.args.comments and (post.get("comment_count") or 0) > 0:
+            yield self._comment_request(view.context, post_no, 1)
+
+    def _deleted_post(self, post_no: int, crawled_at: datetime) -> Post:
+        return Post(
+            gallery_id=self.gallery,
+            gallery_kind=self.kind,
+            post_no=post_no,
+            is_deleted=True,
+            url=self._view_url(post_no),
+            crawled_at=crawled_at,
+        )
+
+    # --- comments ---------------------------------------------------------------------
+
+    def _comment_request(
+        self, context: views.CommentContext, post_no: int, page: int
+    ) -> FormRequest:
+        view_url = self._view_url(post_no)
+        url, form, headers = comment_pages.comment_request(
+            context, view_url, page, base_url=self.base_url
+        )
+        return FormRequest(
+            url,
+            formdata=form,
+            headers=headers,
+            callback=self.parse_comments,
+            errback=self.on_error,
+            priority=PRIORITY_COMMENTS,
+            dont_filter=True,
+            meta={
+                PAGE_META: "comments",
+                "post_no": post_no,
+                "comment_page": page,
+                "context": context,
+            },
+        )
+
+    def parse_comments(self, response: Response) -> Iterator[Any]:
+        """One page of the comment endpoint: its comments, and on page 1 the other pages."""
+        post_no: int = response.meta["post_no"]
+        number: int = response.meta["comment_page"]
+        crawled_at = datetime.now(KST)
+        try:
+            page = comment_pages.parse_comment_page(response.body)
+        except RefusedPage as refusal:
+            self._count(S.COMMENTS_REFUSED)
+            self._give_up(
+                response.url, f"comments of post {post_no} page {number} refused ({refusal.reason})"
+            )
+            return
+        except PageError as error:
+            self._give_up(response.url, f"unparseable comment page ({error.reason})")
+            return
+        self._count(S.COMMENT_PAGES)
+        view_url = self._view_url(post_no)
+        for raw in page.comments:
+            loader = CommentLoader(crawled_at=crawled_at, base_url=view_url)
+            loader.add_value("gallery_id", self.gallery)
+            loader.add_value("post_no", post_no)
+            loader.add_comment(raw)
+            self._count(S.COMMENTS)
+            yield loader.load_item()
+        if number == 1:
+            for later in range(2, (page.last_page or 1) + 1):
+                yield self._comment_request(response.meta["context"], post_no, later)
+
+    # --- failures -----------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> None:
+        """A request failed for good (after retries): log what is missing and go on."""
+        request = failure.request  # type: ignore[attr-defined]
+        self._give_up(request.url, failure.getErrorMessage())

@@ -1,0 +1,55 @@
+"""The exit-code verdict and the progress lines, from stats alone."""
+
+from __future__ import annotations
+
+from dccrawl import stats as S
+from dccrawl.extensions.exitcode import verdict
+from dccrawl.extensions.progress import format_duration, progress_line, summary_line
+
+
+def test_a_finished_crawl_that_fetched_pages_is_complete() -> None:
+    assert verdict("finished", {"response_received_count": 10}) == (0, "complete")
+
+
+def test_a_crawl_that_fetched_nothing_failed() -> None:
+    assert verdict("finished", {})[0] == 1
+
+
+def test_a_recorded_failure_wins() -> None:
+    code, why = verdict("finished", {"response_received_count": 3, S.FAILED_REASON: "database"})
+    assert (code, why) == (1, "failed: database")
+
+
+def test_a_killed_crawl_failed() -> None:
+    assert verdict("shutdown", {"response_received_count": 3})[0] == 1
+
+
+def test_lost_pages_make_the_crawl_incomplete() -> None:
+    assert verdict("finished", {"response_received_count": 3, S.PAGES_FAILED: 2})[0] == 3
+
+
+def test_an_item_limit_is_a_success() -> None:
+    assert verdict("closespider_itemcount", {"response_received_count": 3})[0] == 0
+
+
+def test_duration_format() -> None:
+    assert format_duration(3725) == "1:02:05"
+
+
+def test_progress_line_has_pages_posts_rate_and_eta() -> None:
+    stats = {S.LIST_PAGES: 2, S.LIST_PAGES_KNOWN: 10, S.POSTS: 200, S.COMMENTS: 900}
+    line = progress_line("prog", stats, elapsed=100.0, list_num=100)
+    assert line == (
+        "prog: list pages 2/10, posts 200 (deleted 0, missing 0), comments 900, "
+        "2.0 posts/s, ETA 0:06:40"
+    )
+
+
+def test_progress_line_in_backfill_mode_uses_the_expected_count() -> None:
+    stats = {S.POSTS_EXPECTED: 1000, S.POSTS: 90, S.POSTS_MISSING: 10}
+    assert progress_line("g", stats, elapsed=10.0, list_num=100).endswith("ETA 0:01:40")
+
+
+def test_summary_counts_skipped_rows_of_every_kind() -> None:
+    stats = {S.POSTS: 5, f"{S.ROWS_SKIPPED}/notice": 2, f"{S.ROWS_SKIPPED}/survey": 1}
+    assert "non-post rows skipped 3" in summary_line("g", stats, 1.0)
