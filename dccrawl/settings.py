@@ -89,4 +89,6 @@ REMOTE_CONTROL_ENABLED = False
 
 # --- Output -------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
+# INFO shows progress lines, skipped pages and the summary; -L DEBUG shows every item.
+LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

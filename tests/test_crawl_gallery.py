@@ -23,7 +23,7 @@ from tests.replica.process import ReplicaProcess
 pytestmark = pytest.mark.integration
 
 GALLERIES = ["major1:major:260", "minor1:minor:140", "mini1:mini:70", "person1:person:70"]
-REPLICA_ARGS = [*sum((["--gallery", g] for g in GALLERIES), []), "--search-window", "100"]
+REPLICA_ARGS = [*(arg for g in GALLERIES for arg in ("--gallery", g)), "--search-window", "100"]
 POST_KEY = ("gallery_id", "post_no")
 COMMENT_KEY = ("gallery_id", "post_no", "comment_no")
 

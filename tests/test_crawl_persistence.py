@@ -1,0 +1,158 @@
+"""Real crawls into PostgreSQL under the conditions the database promises to survive.
+
+Re-crawls that change nothing, re-crawls of a site whose counts grew, two crawls
+of one gallery at once, and a database restart in the middle of a crawl: each
+ends with the database equal to the replica's truth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from scrapy.settings import Settings
+
+from dccrawl.db.connect import resolve_database
+from tests.crawling import ROOT, CrawlResult, differences, run_crawl, stored, truth_of
+from tests.pipeline_harness import stop_embedded
+from tests.replica.process import ReplicaProcess
+
+pytestmark = pytest.mark.integration
+
+GALLERY = "persist"
+SPEC = f"{GALLERY}:major:150"
+POST_KEY = ("gallery_id", "post_no")
+COMMENT_KEY = ("gallery_id", "post_no", "comment_no")
+
+
+def truth(epoch: int = 0) -> list[dict[str, Any]]:
+    command = [sys.executable, "-m", "tests.replica", "truth", "--gallery", SPEC,
+               "--epoch", str(epoch)]  # fmt: skip
+    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    listed = {
+        line["post_no"]
+        for line in lines
+        if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
+    }
+    return [line for line in lines if line["post_no"] in listed]
+
+
+def assert_equal_to_truth(url: str, lines: list[dict[str, Any]]) -> None:
+    assert differences(truth_of(lines, "post"), stored(url, "posts"), POST_KEY) == []
+    assert differences(truth_of(lines, "comment"), stored(url, "comments"), COMMENT_KEY) == []
+
+
+def scalar(url: str, query: str) -> Any:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
+def crawl(replica: ReplicaProcess, url: str | None, **settings: object) -> CrawlResult:
+    result = run_crawl(replica.base_url or "", url, {"gallery": GALLERY}, settings)
+    assert result.returncode == 0, result
+    return result
+
+
+def test_a_second_crawl_of_an_unchanged_site_changes_nothing(database_url: str) -> None:
+    with ReplicaProcess(["--gallery", SPEC]) as replica:
+        crawl(replica, database_url)
+        before = scalar(database_url, "SELECT array_agg(updated_at ORDER BY post_no) FROM posts")
+        snapshots = scalar(database_url, "SELECT count(*) FROM post_snapshots")
+        crawl(replica, database_url)
+    assert_equal_to_truth(database_url, truth())
+    after = scalar(database_url, "SELECT array_agg(updated_at ORDER BY post_no) FROM posts")
+    assert (after, scalar(database_url, "SELECT count(*) FROM post_snapshots")) == (
+        before,
+        snapshots,
+    )
+
+
+def test_a_recrawl_after_the_site_changed_updates_rows_and_records_snapshots(
+    database_url: str,
+) -> None:
+    with ReplicaProcess(["--gallery", SPEC, "--epoch", "0"]) as replica:
+        crawl(replica, database_url)
+    first = scalar(database_url, "SELECT count(*) FROM post_snapshots")
+    with ReplicaProcess(["--gallery", SPEC, "--epoch", "1"]) as replica:
+        crawl(replica, database_url)
+    later = truth(1)
+    assert_equal_to_truth(database_url, later)
+
+    def counts(lines: list[dict[str, Any]]) -> dict[int, tuple[Any, ...]]:
+        return {
+            p["post_no"]: (p["views"], p["recommend"], p["downvotes"], p["comment_count"])
+            for p in lines
+            if p["type"] == "post"
+        }
+
+    old, new = counts(truth(0)), counts(later)
+    changed = sum(old[no] != new[no] for no in new)
+    assert changed > 0
+    assert scalar(database_url, "SELECT count(*) FROM post_snapshots") == first + changed
+
+
+def test_two_crawls_of_one_gallery_at_once_leave_no_duplicate(database_url: str) -> None:
+    results: list[CrawlResult] = []
+    with ReplicaProcess(["--gallery", SPEC]) as replica:
+        threads = [
+            threading.Thread(target=lambda: results.append(crawl(replica, database_url)))
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [r.returncode for r in results] == [0, 0]
+    assert_equal_to_truth(database_url, truth())
+
+
+def test_a_database_restart_in_the_middle_of_a_crawl_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    datadir = tmp_path / "pgdata"
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = Settings({"DCCRAWL_EMBEDDED_DIR": str(datadir)})
+    url = resolve_database(settings).url  # starts the embedded server
+    results: list[CrawlResult] = []
+    try:
+        # Slow answers stretch the crawl to several seconds: room for a restart.
+        with ReplicaProcess(["--gallery", SPEC, "--fault", "slow=0.3", "--slow-seconds",
+                             "0.5"]) as replica:  # fmt: skip
+            worker = threading.Thread(
+                target=lambda: results.append(
+                    run_crawl(replica.base_url or "", None, {"gallery": GALLERY},
+                              {"DCCRAWL_EMBEDDED_DIR": str(datadir), "CONCURRENT_REQUESTS": 4,
+                               "DCCRAWL_DB_BATCH_SIZE": 20, "DCCRAWL_DB_BATCH_SECONDS": 0.2},
+                              env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+                )
+            )  # fmt: skip
+            worker.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if scalar(url, "SELECT count(*) FROM posts") >= 20:
+                        break
+                except psycopg.Error:
+                    pass
+                time.sleep(0.1)
+            stop_embedded(datadir)
+            time.sleep(3)
+            resolve_database(settings)  # starts it again
+            worker.join(timeout=300)
+        assert results and results[0].returncode == 0, results
+        retries = re.search(r"'dccrawl/db/retries': (\d+)", results[0].output)
+        assert retries and int(retries.group(1)) > 0, "the restart did not interrupt a write"
+        assert_equal_to_truth(url, truth())
+    finally:
+        stop_embedded(datadir)
