@@ -1,0 +1,92 @@
+"""Command-line parsing for ``python -m tests.replica serve|truth`` (the exact contract)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from types import MappingProxyType
+
+from .clock import default_now, parse_now
+from .options import GallerySpec, ReplicaOptions, parse_fault
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gallery",
+        action="append",
+        default=[],
+        type=GallerySpec.parse,
+        metavar="ID:KIND:POSTS",
+        help="a gallery (repeatable); seed is built in",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="data seed (default 1)")
+    parser.add_argument(
+        "--now",
+        type=parse_now,
+        default=None,
+        help="the replica's clock, ISO datetime in KST (default: today 00:05 KST)",
+    )
+    parser.add_argument(
+        "--epoch",
+        type=int,
+        default=0,
+        help="data epoch: later epochs add views, comments and edits",
+    )
+    parser.add_argument(
+        "--search-window",
+        type=int,
+        default=10_000,
+        help="post numbers per search window (default 10000)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.replica", description="Local replica of gall.dcinside.com"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the replica on 127.0.0.1")
+    serve.add_argument("--port", type=int, required=True, help="port (0 = pick a free one)")
+    _common(serve)
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        type=parse_fault,
+        metavar="NAME=RATE",
+        help="inject a fault (repeatable)",
+    )
+    serve.add_argument(
+        "--rate-limit", type=float, default=None, help="per-client requests per second; 429 past it"
+    )
+    serve.add_argument(
+        "--slow-seconds", type=float, default=2.0, help="delay of the slow fault (default 2)"
+    )
+    serve.add_argument("--access-log", default=None, help="file to append one line per request")
+    truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
+    _common(truth)
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> ReplicaOptions:
+    if args.epoch < 0:
+        raise SystemExit("--epoch must be >= 0")
+    if args.search_window < 1:
+        raise SystemExit("--search-window must be >= 1")
+    faults = dict(getattr(args, "fault", []))
+    return ReplicaOptions(
+        galleries=tuple(args.gallery),
+        seed=args.seed,
+        now=args.now or default_now(),
+        epoch=args.epoch,
+        faults=MappingProxyType(faults),
+        rate_limit=getattr(args, "rate_limit", None),
+        search_window=args.search_window,
+        slow_seconds=getattr(args, "slow_seconds", 2.0),
+        access_log=getattr(args, "access_log", None),
+    )
+
+
+def parse(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, ReplicaOptions]:
+    args = build_parser().parse_args(argv)
+    return args, options_from(args)

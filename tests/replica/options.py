@@ -1,0 +1,115 @@
+"""What a replica instance serves: galleries, seed, clock, epoch, faults, limits.
+
+``serve`` and ``truth`` parse the same options, so the data a test compares against is the
+data the server answers with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from .clock import default_now
+
+KINDS = ("major", "minor", "mini", "person")
+SEED_GALLERY_ID = "seed"
+FAULT_NAMES = (
+    "http429",
+    "http503",
+    "reset",
+    "slow",
+    "truncated",
+    "truncated_close",
+    "empty",
+    "new_posts",
+    "delete_posts",
+)
+# Faults whose RATE is a per-request probability (the others are events per second).
+REQUEST_FAULTS = ("reset", "http429", "http503", "empty", "truncated", "truncated_close", "slow")
+_ID_RE = re.compile(r"^[a-z0-9_]{1,40}$")
+_FLAGS = {
+    "heads": ("heads", True),
+    "noheads": ("heads", False),
+    "down": ("downvotes", True),
+    "nodown": ("downvotes", False),
+}
+
+
+@dataclass(frozen=True)
+class GallerySpec:
+    """``ID:KIND:POSTS[:FLAG,...]``; POSTS is the count of post numbers (1..POSTS).
+
+    Optional flags override the derived gallery traits: ``heads``/``noheads`` (말머리),
+    ``down``/``nodown`` (비추천 box). ``seed`` alone names the built-in seed gallery.
+    """
+
+    id: str
+    kind: str
+    posts: int
+    heads: bool | None = None
+    downvotes: bool | None = None
+
+    @property
+    def is_seed(self) -> bool:
+        return self.id == SEED_GALLERY_ID
+
+    @classmethod
+    def parse(cls, text: str) -> GallerySpec:
+        parts = text.strip().split(":")
+        if parts == [SEED_GALLERY_ID] or (parts and parts[0] == SEED_GALLERY_ID):
+            return cls(SEED_GALLERY_ID, "major", 0)
+        if len(parts) not in (3, 4):
+            raise ValueError(f"gallery must be ID:KIND:POSTS[:FLAGS], got {text!r}")
+        gid, kind, posts = parts[0], parts[1], parts[2]
+        if not _ID_RE.match(gid):
+            raise ValueError(f"gallery id must match [a-z0-9_]+, got {gid!r}")
+        if kind not in KINDS:
+            raise ValueError(f"gallery kind must be one of {KINDS}, got {kind!r}")
+        count = int(posts)
+        if count < 1:
+            raise ValueError("a gallery needs at least one post number")
+        traits: dict[str, bool] = {}
+        if len(parts) == 4 and parts[3]:
+            for flag in parts[3].split(","):
+                if flag not in _FLAGS:
+                    raise ValueError(f"unknown gallery flag {flag!r} (known: {sorted(_FLAGS)})")
+                name, value = _FLAGS[flag]
+                traits[name] = value
+        return cls(gid, kind, count, **traits)
+
+
+def parse_fault(text: str) -> tuple[str, float]:
+    """``NAME=RATE``: a probability in [0, 1] or, for new_posts/delete_posts, events/second."""
+    name, sep, rate_text = text.partition("=")
+    if not sep or name not in FAULT_NAMES:
+        raise ValueError(f"fault must be NAME=RATE with NAME in {FAULT_NAMES}, got {text!r}")
+    rate = float(rate_text)
+    if rate < 0 or (name in REQUEST_FAULTS and rate > 1):
+        raise ValueError(f"fault rate out of range: {text!r}")
+    return name, rate
+
+
+@dataclass(frozen=True)
+class ReplicaOptions:
+    """Everything that determines what the replica serves (and what ``truth`` prints)."""
+
+    galleries: tuple[GallerySpec, ...] = ()
+    seed: int = 1
+    now: datetime = field(default_factory=default_now)
+    epoch: int = 0
+    faults: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    rate_limit: float | None = None
+    search_window: int = 10_000
+    slow_seconds: float = 2.0
+    access_log: str | None = None
+
+    def served_specs(self) -> tuple[GallerySpec, ...]:
+        """The galleries served: those asked for plus the seed gallery, always."""
+        specs = [g for g in self.galleries if not g.is_seed]
+        ids = [g.id for g in specs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate gallery ids: {ids}")
+        return (GallerySpec(SEED_GALLERY_ID, "major", 0), *specs)

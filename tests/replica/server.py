@@ -1,0 +1,378 @@
+"""The aiohttp application: routes of the real site, caches, faults, limits, logs, stats.
+
+``build_app(options)`` is the Python API (pytest fixtures use it with aiohttp's test
+client); ``run(options)`` serves it on 127.0.0.1 for the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
+
+from aiohttp import web
+
+from . import chrome, comments_json, list_page, signals, truth, view_page
+from .faults import FaultPlan, RateLimiter
+from .gallery import GalleryState
+from .lru import LRU
+from .model import KIND_BY_GALLTYPE, PREFIXES
+from .options import ReplicaOptions
+from .query import ListQuery
+from .states import build_states, esno_token
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HTML = "text/html"
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
+        self.rate_limited = 0
+        self.refused = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "faults": dict(self.faults),
+            "rate_limited": self.rate_limited,
+            "refused": self.refused,
+        }
+
+
+def _classify(path: str) -> str:
+    if path.endswith(("/lists/", "/lists")):
+        return "list"
+    if path.endswith(("/view/", "/view")):
+        return "view"
+    if path.startswith("/board/comment"):
+        return "comment"
+    if path.startswith("/derror/"):
+        return "derror"
+    return "other"
+
+
+class AccessLog:
+    """One line per request: monotonic time, client, method, path+query, status, bytes."""
+
+    def __init__(self, path: str) -> None:
+        self.file: TextIO = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
+        self.last_flush = time.monotonic()
+
+    def write(self, client: str, method: str, path_qs: str, status: int, size: int) -> None:
+        now = time.monotonic()
+        self.file.write(f"{now:.6f}\t{client}\t{method}\t{path_qs}\t{status}\t{size}\n")
+        if now - self.last_flush > 0.2:
+            self.file.flush()
+            self.last_flush = now
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _html(body: bytes | str, status: int = 200) -> web.Response:
+    data = body.encode() if isinstance(body, str) else body
+    return web.Response(body=data, status=status, content_type=HTML, charset="utf-8")
+
+
+class Replica:
+    """Serving state shared by all handlers of one app."""
+
+    def __init__(self, options: ReplicaOptions) -> None:
+        self.options = options
+        self.states: dict[str, GalleryState] = build_states(options)
+        self.token = esno_token(options.seed)
+        self.stats = Stats()
+        self.faults = FaultPlan(options.seed, options.faults)
+        self.limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
+        self.log = AccessLog(options.access_log) if options.access_log else None
+        self.started = time.monotonic()
+        self.new_rate = options.faults.get("new_posts", 0.0)
+        self.delete_rate = options.faults.get("delete_posts", 0.0)
+        self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
+        self.post_parts: LRU[tuple[str, int], tuple[bytes, bytes, bytes]] = LRU(5_000)
+        self.tops: LRU[str, bytes] = LRU(256)
+        self.head_rest = chrome.head_rest().encode()
+        self.list_blocks: LRU[tuple[object, ...], bytes] = LRU(256)
+        self.comment_pages: LRU[tuple[str, int, int], bytes] = LRU(4_000)
+        tail = "</section>\n" + chrome.sidebar() + "</main>\n" + chrome.footer()
+        self.view_tail = tail.encode()
+        self.view_scripts = chrome.tail_scripts("view", 8).encode()
+
+    # -- time-driven faults --------------------------------------------------------------
+    def advance(self) -> None:
+        if not (self.new_rate or self.delete_rate):
+            return
+        elapsed = time.monotonic() - self.started
+        for gid, state in self.states.items():
+            if gid != "seed":
+                state.apply_faults(elapsed, self.new_rate, self.delete_rate)
+
+    # -- middleware ------------------------------------------------------------------------
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/_replica/"):
+            return await handler(request)
+        self.advance()
+        self.stats.requests[_classify(path)] += 1
+        client = request.remote or "?"
+        status, size = 0, 0
+        try:
+            if self.limiter is not None and not self.limiter.allow(client):
+                self.stats.rate_limited += 1
+                response = self._status_page(429, "Too Many Requests")
+                status, size = 429, len(response.body or b"")  # type: ignore[arg-type]
+                return response
+            fault = None
+            if self.faults.active:
+                body = await request.read() if request.method == "POST" else b""
+                fault = self.faults.pick(f"{request.method} {request.path_qs} {body!r}")
+            if fault is not None:
+                self.stats.faults[fault] += 1
+                response, status, size = await self._fault(fault, request, handler)
+                return response
+            response = await handler(request)
+            status = response.status
+            size = len(response.body) if isinstance(response, web.Response) and response.body else 0  # type: ignore[arg-type]
+            return response
+        finally:
+            if self.log is not None:
+                self.log.write(client, request.method, request.path_qs, status, size)
+
+    def _status_page(self, status: int, reason: str) -> web.Response:
+        body = (
+            f"<html><head><title>{status} {reason}</title></head>"
+            f"<body><h1>{reason}</h1></body></html>"
+        )
+        response = _html(body, status)
+        if status == 429:
+            response.headers["Retry-After"] = "1"
+        return response
+
+    async def _fault(
+        self, fault: str, request: web.Request, handler: Handler
+    ) -> tuple[web.StreamResponse, int, int]:
+        if fault == "http429":
+            r = self._status_page(429, "Too Many Requests")
+            return r, 429, len(r.body)  # type: ignore[arg-type]
+        if fault == "http503":
+            r = self._status_page(503, "Service Unavailable")
+            return r, 503, len(r.body)  # type: ignore[arg-type]
+        if fault == "empty":
+            return _html(b""), 200, 0
+        if fault == "reset":
+            # Drop the connection before any byte of a response; aiohttp then fails to
+            # write the placeholder below and discards it quietly.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=200), 0, 0
+        if fault == "slow":
+            await asyncio.sleep(self.options.slow_seconds)
+            r = await handler(request)
+            return r, r.status, len(r.body) if isinstance(r, web.Response) and r.body else 0  # type: ignore[arg-type]
+        full = await handler(request)
+        data = full.body if isinstance(full, web.Response) and isinstance(full.body, bytes) else b""
+        cut = data[: len(data) // 2]
+        if fault == "truncated":
+            r = web.Response(
+                body=cut, status=full.status, content_type=full.content_type, charset=full.charset
+            )
+            return r, full.status, len(cut)
+        # truncated_close: declare the full length, send half, drop the connection.
+        stream = web.StreamResponse(status=full.status)
+        stream.content_type = full.content_type
+        stream.content_length = len(data)
+        await stream.prepare(request)
+        await stream.write(cut)
+        if request.transport is not None:
+            request.transport.abort()
+        return stream, full.status, len(cut)
+
+    # -- handlers --------------------------------------------------------------------------
+    def _gallery(self, gid: str | None) -> GalleryState | None:
+        return self.states.get(gid or "")
+
+    def list_handler(self, kind: str) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            state = self._gallery(request.query.get("id"))
+            if state is None:
+                return _html(signals.unknown_gallery_page())
+            if state.config.kind != kind:
+                return _html(
+                    signals.wrong_kind_script(state.config.kind, "lists", request.query_string)
+                )
+            query = ListQuery.from_params(request.query)
+            key = (state.config.id, state.version, query)
+            body = self.list_pages.get_or(
+                key, lambda: list_page.render(state, query, self.token).encode()
+            )
+            return _html(body)
+
+        return handle
+
+    def view_handler(self, kind: str) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            state = self._gallery(request.query.get("id"))
+            if state is None:
+                return _html(signals.unknown_gallery_page())
+            if state.config.kind != kind:
+                return _html(
+                    signals.wrong_kind_script(state.config.kind, "view", request.query_string)
+                )
+            try:
+                no = int(request.query.get("no", ""))
+            except ValueError:
+                return _html(signals.not_found_page(), 404)
+            status = state.status(no)
+            if status == "missing":
+                return _html(signals.not_found_page(), 404)
+            if status == "deleted":
+                return _html(signals.deleted_script(state.config.id, state.config.kind))
+            page = ListQuery.from_params({"page": request.query.get("page", "1")}).page
+            return _html(self._view_bytes(state, no, page))
+
+        return handle
+
+    def _view_bytes(self, state: GalleryState, no: int, page: int) -> bytes:
+        """Join cached parts: only the small post-specific ones are cached per post."""
+        gid = state.config.id
+
+        def make_post() -> tuple[bytes, bytes, bytes]:
+            post, body = state.post(no), state.body(no)
+            return (
+                view_page.page_head(state, post, body).encode(),
+                view_page.post_part(state, post, body).encode(),
+                view_page.hidden_inputs(state, post, self.token).encode(),
+            )
+
+        meta, part, hidden = self.post_parts.get_or((gid, no), make_post)
+        top = self.tops.get_or(gid, lambda: chrome.top(state.config).encode())
+        query = ListQuery(page=page)
+        block = self.list_blocks.get_or(
+            (gid, state.version, page),
+            lambda: list_page.list_block(state, query, list_page.resolve(state, query)).encode(),
+        )
+        return b"".join(
+            (meta, self.head_rest, top, part, block, self.view_tail, hidden, self.view_scripts)
+        )
+
+    async def comment_handler(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        if (
+            request.headers.get("X-Requested-With") != "XMLHttpRequest"
+            or form.get("e_s_n_o") != self.token
+        ):
+            self.stats.refused += 1
+            return _html(signals.REFUSAL)
+        state = self._gallery(str(form.get("id") or ""))
+        galltype = str(form.get("_GALLTYPE_") or "G")
+        if state is None or KIND_BY_GALLTYPE.get(galltype) != state.config.kind:
+            self.stats.refused += 1
+            return _html(signals.REFUSAL)
+        try:
+            no = int(str(form.get("no") or ""))
+            page = int(str(form.get("comment_page") or "1"))
+        except ValueError:
+            self.stats.refused += 1
+            return _html(signals.REFUSAL)
+        key = (state.config.id, no, page)
+
+        def make() -> bytes:
+            if state.status(no) != "live":
+                return comments_json.encode(comments_json.empty_payload())
+            data = comments_json.payload(state.post(no), state.comments(no), page, state.now)
+            return comments_json.encode(data)
+
+        body = self.comment_pages.get_or(key, make) if state.status(no) == "live" else make()
+        return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+    async def derror_handler(self, request: web.Request) -> web.StreamResponse:
+        return _html(signals.deleted_page(request.match_info.get("tail", "")))
+
+    async def truth_handler(self, request: web.Request) -> web.StreamResponse:
+        self.advance()
+        wanted = request.query.getall("gallery", [])
+        lines = []
+        for gid, state in self.states.items():
+            if wanted and gid not in wanted:
+                continue
+            lines.extend(json.dumps(r, ensure_ascii=False) for r in truth.records(state))
+        body = ("\n".join(lines) + ("\n" if lines else "")).encode()
+        return web.Response(body=body, content_type="application/x-ndjson", charset="utf-8")
+
+    async def stats_handler(self, request: web.Request) -> web.StreamResponse:
+        data = self.stats.as_dict()
+        data["galleries"] = {
+            gid: {
+                "kind": s.config.kind,
+                "version": s.version,
+                "arrived": len(s.arrived),
+                "fault_deleted": len(s.fault_deleted),
+            }
+            for gid, s in self.states.items()
+        }
+        return web.json_response(data)
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+
+
+REPLICA_KEY = web.AppKey("replica", Replica)
+
+
+def build_app(options: ReplicaOptions) -> web.Application:
+    """The replica as an aiohttp application (routes of the real site plus /_replica/)."""
+    replica = Replica(options)
+    app = web.Application(middlewares=[replica.middleware])
+    app[REPLICA_KEY] = replica
+    for kind, prefix in PREFIXES.items():
+        for page, factory in (("lists", replica.list_handler), ("view", replica.view_handler)):
+            handler = factory(kind)
+            app.router.add_get(f"{prefix}/{page}/", handler)
+            app.router.add_get(f"{prefix}/{page}", handler)
+    app.router.add_post("/board/comment/", replica.comment_handler)
+    app.router.add_post("/board/comment", replica.comment_handler)
+    app.router.add_get("/derror/deleted/{tail:.*}", replica.derror_handler)
+    app.router.add_get("/_replica/truth", replica.truth_handler)
+    app.router.add_get("/_replica/stats", replica.stats_handler)
+
+    async def on_cleanup(app: web.Application) -> None:
+        replica.close()
+
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+async def serve(options: ReplicaOptions, port: int, out: TextIO = sys.stdout) -> None:
+    """Serve until SIGTERM/SIGINT; print the ``listening on`` line once bound."""
+    app = build_app(options)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+    await site.start()
+    bound = runner.addresses[0][1]
+    print(f"listening on http://127.0.0.1:{bound}", file=out, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run(options: ReplicaOptions, port: int) -> None:
+    # The served state holds many long-lived small objects (posts, comments, cached
+    # fragments); frequent full collections would rescan them all, so collect less often.
+    gc.set_threshold(50_000, 50, 100)
+    asyncio.run(serve(options, port))

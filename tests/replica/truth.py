@@ -1,0 +1,97 @@
+"""The ground truth: what a correct crawler stores, from the data model (never the pages).
+
+Field names and normalization follow ``dccrawl/items.py`` and the contract in README.md:
+collapsed titles, nick/uid/ip split, ``body_text`` lines, absolute image URLs, ISO KST
+times; deleted posts with ``is_deleted: true`` and null content; missing numbers absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .clock import iso
+from .gallery import GalleryState
+from .view_page import head_text
+
+POST_FIELDS = (
+    "title",
+    "head",
+    "writer_nick",
+    "writer_uid",
+    "writer_ip",
+    "created_at",
+    "views",
+    "recommend",
+    "downvotes",
+    "comment_count",
+    "body_text",
+    "image_urls",
+)
+
+
+def post_record(state: GalleryState, no: int) -> dict[str, Any] | None:
+    status = state.status(no)
+    config = state.config
+    if status == "missing":
+        return None
+    record: dict[str, Any] = {
+        "type": "post",
+        "gallery_id": config.id,
+        "gallery_kind": config.kind,
+        "post_no": no,
+    }
+    if status == "deleted":
+        record.update(dict.fromkeys(POST_FIELDS))
+        record.update(is_deleted=True, head_id=None, recommended=None, notice=None)
+        return record
+    post = state.post(no)
+    body = state.body(no)
+    record.update(
+        title=post.clean_title,
+        head=head_text(config, post),
+        writer_nick=post.writer.nick,
+        writer_uid=post.writer.uid,
+        writer_ip=post.writer.ip,
+        created_at=iso(post.created),
+        views=post.views,
+        recommend=post.recommend,
+        downvotes=post.downvotes,
+        comment_count=post.comment_count,
+        body_text=body.text,
+        image_urls=body.image_urls,
+        is_deleted=False,
+        head_id=post.head_id,
+        recommended=post.recommended,
+        notice=post.notice,
+    )
+    return record
+
+
+def comment_records(state: GalleryState, no: int) -> Iterator[dict[str, Any]]:
+    for c in state.comments(no):
+        yield {
+            "type": "comment",
+            "gallery_id": state.config.id,
+            "post_no": no,
+            "comment_no": c.no,
+            "parent_no": c.parent_no,
+            "writer_nick": c.writer.nick,
+            "writer_uid": c.writer.uid,
+            "writer_ip": c.writer.ip,
+            "created_at": iso(c.created),
+            "body_text": c.text,
+            "dccon_url": c.dccon_url,
+            "is_deleted": c.deleted,
+        }
+
+
+def records(state: GalleryState) -> Iterator[dict[str, Any]]:
+    """Posts ascending by number, each followed by its comments in display order."""
+    for no in state.all_numbers():
+        record = post_record(state, no)
+        if record is None:
+            continue
+        yield record
+        if not record["is_deleted"]:
+            yield from comment_records(state, no)
