@@ -1,0 +1,222 @@
+"""Reports a sharded job to the shard ledger: running, counts while it runs, the outcome.
+
+Only jobs started with ``-a shard=ID`` (what ``python -m dccrawl schedule``
+dispatches to scrapyd) report; every other crawl is left alone. The ledger is
+the ``crawl_shards`` table in the crawl's own database (``DATABASE_URL``).
+
+* At open the shard becomes ``running`` (unless an earlier attempt already
+  finished it).
+* Every ``DCCRAWL_SHARD_REPORT_INTERVAL`` seconds the post and comment rows the
+  pipeline has stored so far are written: the live counts of ``watch`` and a
+  heartbeat.
+* At close the shard becomes ``done`` only when the close reason is
+  ``finished`` **and** the exit-code verdict (``dccrawl.extensions.exitcode``)
+  is 0: every page fetched and every item written. Anything else (pages given
+  up on, a cancel from scrapyd, a lost database) is ``failed``, with the reason,
+  for ``resume`` to run again. The pipelines have closed by then, so the counts
+  are final.
+
+Database calls run in a thread: the crawl never waits on the ledger. A ledger
+that cannot be reached is logged and does not stop the crawl; a shard that
+cannot report its outcome stays ``running`` in the ledger, and ``resume`` sees
+its finished job and runs it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from scrapy import signals
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task, threads
+
+from dccrawl import stats as S
+from dccrawl.cluster import ledger
+from dccrawl.db.connect import resolve_database
+from dccrawl.db.redact import redact
+from dccrawl.extensions.exitcode import EXIT_OK, verdict
+from pipelines.postgres import COMMENTS_WRITTEN, POSTS_WRITTEN
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+SHARD_FAILED_REASON = "shard"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a sharded job ended, as the ledger records it."""
+
+    reason: str  # Scrapy's close reason
+    exit_code: int  # the verdict of dccrawl.extensions.exitcode
+    explanation: str
+    posts: int  # post rows the pipeline stored
+    comments: int
+
+    @property
+    def done(self) -> bool:
+        """Finished on its own and complete: the only outcome that makes a shard done."""
+        return self.reason == "finished" and self.exit_code == EXIT_OK
+
+
+def shard_of(spider: Spider) -> str | None:
+    """The ``shard`` spider argument, as the gallery spider parsed it."""
+    arguments = getattr(spider, "args", None)
+    shard = getattr(arguments, "shard", None)
+    return str(shard) if shard else None
+
+
+class ShardReporter:
+    """Keeps a sharded job's ledger row up to date (see the module docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.interval = crawler.settings.getfloat("DCCRAWL_SHARD_REPORT_INTERVAL", 10.0)
+        self.shard_id: int | None = None
+        self.url: str | None = None
+        self.loop: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ShardReporter:
+        return cls(crawler)
+
+    def _stats(self) -> dict[str, Any]:
+        assert self.crawler.stats is not None
+        return self.crawler.stats.get_stats()
+
+    def _counts(self) -> tuple[int, int]:
+        stats = self._stats()
+        return int(stats.get(POSTS_WRITTEN, 0) or 0), int(stats.get(COMMENTS_WRITTEN, 0) or 0)
+
+    def _fail(self, message: str) -> None:
+        assert self.crawler.stats is not None
+        logger.error("%s", message)
+        self.crawler.stats.set_value(S.FAILED_REASON, f"{SHARD_FAILED_REASON}: {message}")
+
+    # --- open -----------------------------------------------------------------------
+
+    async def spider_opened(self, spider: Spider) -> None:
+        shard = shard_of(spider)
+        if shard is None:
+            return
+        if not shard.isdigit():
+            self._fail(f"shard={shard!r} is not a shard id (a whole number from the ledger)")
+            return
+        self.shard_id = int(shard)
+        self._opened(await maybe_deferred_to_future(threads.deferToThread(self._open_in_thread)))
+
+    def _open_in_thread(self) -> tuple[str | None, str | None]:
+        """(state before, None) once marked running; (None, why) if the ledger is unreachable."""
+        assert self.shard_id is not None
+        try:
+            self.url = resolve_database(self.crawler.settings).url
+            with ledger.connect(self.url) as conn:
+                return ledger.mark_running(conn, self.shard_id), None
+        except psycopg.Error as error:
+            return None, redact(str(error))
+
+    def _opened(self, outcome: tuple[str | None, str | None]) -> None:
+        before, unreachable = outcome
+        if unreachable is not None:
+            logger.warning(
+                "Shard %s: the ledger is unreachable (%s); crawling anyway",
+                self.shard_id,
+                unreachable,
+            )
+        elif before is None:
+            self._fail(f"shard {self.shard_id} is not in the crawl_shards ledger of this database")
+            return
+        elif before == "done":
+            logger.warning(
+                "Shard %s is already done (an earlier attempt finished it); crawling anyway",
+                self.shard_id,
+            )
+        else:
+            logger.info("Shard %s: running (was %s)", self.shard_id, before)
+        if self.interval > 0:
+            self._start_loop()
+
+    def _start_loop(self) -> None:
+        self.loop = task.LoopingCall(self._report_progress)
+        self.loop.start(self.interval, now=False).addErrback(
+            lambda failure: logger.warning("Shard progress reports stopped: %s", failure.value)
+        )
+
+    # --- while running ------------------------------------------------------------------
+
+    def _report_progress(self) -> Deferred[None]:
+        posts, comments = self._counts()
+        return threads.deferToThread(self._progress_in_thread, posts, comments)
+
+    def _progress_in_thread(self, posts: int, comments: int) -> None:
+        assert self.shard_id is not None
+        try:
+            url = self.url or resolve_database(self.crawler.settings).url
+            with ledger.connect(url) as conn:
+                ledger.report_progress(conn, self.shard_id, posts, comments)
+        except psycopg.Error as error:
+            logger.warning(
+                "Shard %d: progress not recorded (%s)", self.shard_id, redact(str(error))
+            )
+
+    # --- close -------------------------------------------------------------------------
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.shard_id is None:
+            return
+        code, explanation = verdict(reason, self._stats())
+        posts, comments = self._counts()
+        outcome = Outcome(reason, code, explanation, posts, comments)
+        await maybe_deferred_to_future(threads.deferToThread(self._close_in_thread, outcome))
+
+    def _close_in_thread(self, outcome: Outcome) -> None:
+        assert self.shard_id is not None
+        try:
+            url = self.url or resolve_database(self.crawler.settings).url
+            with ledger.connect(url) as conn:
+                changed = ledger.report_closed(
+                    conn,
+                    self.shard_id,
+                    done=outcome.done,
+                    reason=outcome.reason,
+                    exit_code=outcome.exit_code,
+                    posts=outcome.posts,
+                    comments=outcome.comments,
+                    error=f"crawl {outcome.explanation} (close reason {outcome.reason})",
+                )
+        except psycopg.Error as error:
+            logger.error(
+                "Shard %d: the outcome could not be recorded (%s); `resume` will run it again",
+                self.shard_id,
+                redact(str(error)),
+            )
+            return
+        if outcome.done:
+            logger.info(
+                "Shard %d: done (%d posts, %d comments)",
+                self.shard_id,
+                outcome.posts,
+                outcome.comments,
+            )
+        elif changed:
+            logger.error(
+                "Shard %d: failed (%s, close reason %s)",
+                self.shard_id,
+                outcome.explanation,
+                outcome.reason,
+            )
+        else:
+            logger.warning(
+                "Shard %d: this attempt failed, but another one finished it", self.shard_id
+            )
