@@ -1,0 +1,105 @@
+"""``post_media`` rows: what a crawl recorded about a post's files, and what it looks up.
+
+* :func:`write_media_batch` writes one batch in one transaction: first it trims the
+  image/attachment rows of re-crawled posts beyond their current counts (an edit that
+  removed a picture removes its row), then upserts the rows in key order (so two
+  crawlers cannot deadlock). A row that did not change is not rewritten, so re-crawls
+  leave ``fetched_at`` at the time the file was really fetched.
+* :func:`stored_media` answers, before downloading, which URLs are known already: the
+  newest downloaded row of each URL (else its newest failure), whichever post it was
+  recorded for, so the same URL in another post is not fetched again.
+
+Values are only ever sent as query parameters; the SQL is built once from constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+MEDIA_COLUMNS: tuple[str, ...] = (
+    "gallery_id",
+    "post_no",
+    "kind",
+    "position",
+    "source_url",
+    "original_filename",
+    "status",
+    "failure",
+    "stored_path",
+    "sha1",
+    "size",
+    "content_type",
+    "fetched_at",
+)
+KEY_COLUMNS = MEDIA_COLUMNS[:4]
+MediaKey = tuple[str, int, str, int]  # gallery_id, post_no, kind, position
+MediaRow = tuple[Any, ...]  # MEDIA_COLUMNS in order
+Trim = tuple[str, int, int, int]  # gallery_id, post_no, images, attachments
+
+_OUTCOME = MEDIA_COLUMNS[4:-1]  # everything but the key and the time
+
+UPSERT_MEDIA = (
+    f"INSERT INTO post_media AS m ({', '.join(MEDIA_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * len(MEDIA_COLUMNS))}) "
+    f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_OUTCOME, "fetched_at"))
+    + f" WHERE ROW({', '.join(f'm.{c}' for c in _OUTCOME)})"
+    f" IS DISTINCT FROM ROW({', '.join(f'excluded.{c}' for c in _OUTCOME)})"
+)
+
+TRIM_MEDIA = """
+DELETE FROM post_media
+WHERE gallery_id = %s AND post_no = %s
+  AND ((kind = 'image' AND position > %s) OR (kind = 'attachment' AND position > %s))
+"""
+
+STORED_MEDIA = """
+SELECT DISTINCT ON (source_url)
+       source_url, status, failure, stored_path, sha1, size, content_type,
+       original_filename, fetched_at
+FROM post_media
+WHERE source_url = ANY(%s)
+ORDER BY source_url, status = 'downloaded' DESC, fetched_at DESC
+"""
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """What ``post_media`` knows about one URL."""
+
+    url: str
+    status: str  # "downloaded" | "failed"
+    failure: str | None
+    path: str | None
+    sha1: str | None
+    size: int | None
+    content_type: str | None
+    filename: str | None
+    fetched_at: datetime
+
+
+async def write_media_batch(
+    conn: psycopg.AsyncConnection, rows: Sequence[MediaRow], trims: Sequence[Trim]
+) -> None:
+    """Trim, then upsert (both in key order) in one transaction; raises what the database does."""
+    async with conn.transaction(), conn.cursor() as cur:
+        if trims:
+            await cur.executemany(TRIM_MEDIA, sorted(trims))
+        if rows:
+            await cur.executemany(UPSERT_MEDIA, sorted(rows, key=lambda r: r[:4]))
+
+
+async def stored_media(
+    conn: psycopg.AsyncConnection, urls: Iterable[str]
+) -> dict[str, StoredMedia]:
+    """The recorded outcome of each of ``urls`` that ``post_media`` knows."""
+    wanted = sorted(set(urls))
+    if not wanted:
+        return {}
+    cur = await conn.execute(STORED_MEDIA, (wanted,))
+    return {row[0]: StoredMedia(*row) for row in await cur.fetchall()}
