@@ -199,7 +199,18 @@ def best_time(values: Iterable[object], reference: datetime | None = None) -> da
 # -------------------------------------------------------------------- counts
 
 _NUMBER = re.compile(r"\d[\d,]{0,24}", re.ASCII)  # bounded: see parse_int
+# Counts are stored as PostgreSQL integer, numbers as bigint. A value beyond
+# those is garbage (no post has 2 billion views), and storing it would fail the row.
+COUNT_MAX = 2**31 - 1
+NUMBER_MAX = 2**63 - 1
+
+
 _REPLY = re.compile(r"\[?\s*(\d[\d,]{0,24})\s*(?:/\s*(\d[\d,]{0,24})\s*)?\]?", re.ASCII)
+
+
+def _bounded(value: int, limit: int) -> int | None:
+    """``value`` if it fits the column it is stored in, else None (garbage, not a count)."""
+    return value if 0 <= value <= limit else None
 
 
 def parse_int(value: object) -> int | None:
@@ -207,7 +218,7 @@ def parse_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        return _bounded(value, NUMBER_MAX)
     text = clean_text(value)
     if text is None:
         return None
@@ -227,12 +238,12 @@ def parse_count(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        return _bounded(value, COUNT_MAX)
     text = clean_text(value)
     if text is None:
         return None
     m = _NUMBER.search(_ascii_digits(text))
-    return int(m.group().replace(",", "")) if m else None
+    return _bounded(int(m.group().replace(",", "")), COUNT_MAX) if m else None
 
 
 def parse_reply_counts(value: object) -> tuple[int, int] | None:
@@ -247,8 +258,9 @@ def parse_reply_counts(value: object) -> tuple[int, int] | None:
     m = _REPLY.fullmatch(_ascii_digits(text))
     if m is None:
         return None
-    voice = m.group(2)
-    return int(m.group(1).replace(",", "")), int(voice.replace(",", "")) if voice else 0
+    comments = _bounded(int(m.group(1).replace(",", "")), COUNT_MAX)
+    voice = _bounded(int(m.group(2).replace(",", "")), COUNT_MAX) if m.group(2) else 0
+    return None if comments is None or voice is None else (comments, voice)
 
 
 def parse_bool(value: object) -> bool | None:

@@ -16,4 +16,10 @@ ROWS_SKIPPED = "dccrawl/rows_skipped"  # prefix: list rows that are not posts, b
 PAGES_FAILED = "dccrawl/pages_failed"  # pages given up on after all retries
 BROKEN_RETRIES = "dccrawl/broken_retries"  # truncated/empty/garbled 200 answers retried
 COMMENTS_REFUSED = "dccrawl/comments_refused"  # comment endpoint refusals
+COMMENTS_VANISHED = "dccrawl/comments_vanished"  # posts counted with comments, none at the endpoint
+BROWSER_FALLBACKS = "dccrawl/browser/fallbacks"  # posts whose comment endpoint failed → browser
+BROWSER_PAGES = "dccrawl/browser/view_pages"  # view pages rendered (fallbacks and render=comments)
+RENDERED_COMMENT_PAGES = "dccrawl/browser/comment_pages"  # comment pages read from rendered DOM
 FAILED_REASON = "dccrawl/failed_reason"  # set when the whole run failed: why
+BACKOFFS = "dccrawl/backoff/count"  # 429/503/rate-limit answers that slowed the crawl down
+BACKOFF_MAX_DELAY = "dccrawl/backoff/max_delay"  # the longest delay between requests they caused

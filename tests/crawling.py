@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -55,6 +56,33 @@ class CrawlResult:
         return f"exit {self.returncode}\n{self.output[-6000:]}"
 
 
+def crawl_command(
+    base_url: str,
+    database_url: str | None,
+    arguments: Mapping[str, object],
+    settings: Mapping[str, object] | None = None,
+    extra: Iterable[str] = (),
+) -> list[str]:
+    """argv of ``scrapy crawl gallery`` with ``-a`` arguments and ``-s`` settings."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "gallery"]
+    for name, value in arguments.items():
+        command += ["-a", f"{name}={value}"]
+    merged: dict[str, object] = {**FAST, "DCCRAWL_BASE_URL": base_url}
+    if database_url is not None:
+        merged["DATABASE_URL"] = database_url
+    merged.update(settings or {})
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    return command + list(extra)
+
+
+def crawl_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without DATABASE_URL (tests name their database)."""
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(env or {})
+    return environment
+
+
 def run_crawl(
     base_url: str,
     database_url: str | None,
@@ -65,29 +93,42 @@ def run_crawl(
     timeout: float = 600,
     env: Mapping[str, str] | None = None,
 ) -> CrawlResult:
-    """Run ``scrapy crawl gallery`` with ``-a`` arguments and ``-s`` settings; wait for it."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "gallery"]
-    for name, value in arguments.items():
-        command += ["-a", f"{name}={value}"]
-    merged: dict[str, object] = {**FAST, "DCCRAWL_BASE_URL": base_url}
-    if database_url is not None:
-        merged["DATABASE_URL"] = database_url
-    merged.update(settings or {})
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    command += list(extra)
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    environment.update(env or {})
+    """Run ``scrapy crawl gallery`` to the end and return how it ended."""
     completed = subprocess.run(
-        command,
+        crawl_command(base_url, database_url, arguments, settings, extra),
         cwd=ROOT,
-        env=environment,
+        env=crawl_environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
     return CrawlResult(completed.returncode, completed.stdout + completed.stderr)
+
+
+def start_crawl(
+    base_url: str,
+    database_url: str | None,
+    arguments: Mapping[str, object],
+    settings: Mapping[str, object] | None = None,
+    *,
+    log: Path,
+) -> subprocess.Popen[bytes]:
+    """Start ``scrapy crawl gallery`` in the background, its output going to ``log``."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            crawl_command(base_url, database_url, arguments, settings),
+            cwd=ROOT,
+            env=crawl_environment(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stat_value(output: str, name: str) -> int:
+    """A numeric stat from the stats a crawl dumps at its end (0 when absent)."""
+    match = re.search(rf"'{re.escape(name)}': (\d+)", output)
+    return int(match.group(1)) if match else 0
 
 
 def _plain(value: Any) -> Any:

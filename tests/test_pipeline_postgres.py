@@ -486,7 +486,7 @@ def test_embedded_server_restart_mid_run_loses_nothing(
 
 
 def _drop_schema(url: str) -> None:
+    """Empty the shared embedded database: every table of every migration, present or future."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "DROP TABLE IF EXISTS posts, comments, post_snapshots, galleries, schema_migrations"
-        )
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
