@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-COMMAND_GROUPS: tuple[str, ...] = ("dccrawl.db.cli", "dccrawl.demo")
+COMMAND_GROUPS: tuple[str, ...] = ("dccrawl.db.cli", "dccrawl.demo", "dccrawl.cluster.cli")
 SETTINGS_MODULE = "dccrawl.settings"
 
 

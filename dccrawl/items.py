@@ -39,6 +39,18 @@ class Post(scrapy.Item):
     crawled_at = scrapy.Field()  # datetime (KST): when the view page was fetched
 
 
+class MediaPost(Post):
+    """A Post crawled with media on (``-a media=1|all``): also the attachments its page lists.
+
+    ``attachments`` is input for the media pipeline (``pipelines/media.py``), which
+    downloads them with the body's ``image_urls`` and records every file in the
+    ``post_media`` table. It is no column of ``posts``, so it lives in this subclass and
+    ``Post`` stays one field per column.
+    """
+
+    attachments = scrapy.Field()  # list[dict]: {"url": str, "filename": str | None}, page order
+
+
 class Comment(scrapy.Item):
     """One comment (or reply) of a post, from the comment endpoint or the rendered page."""
 
@@ -54,3 +66,17 @@ class Comment(scrapy.Item):
     dccon_url = scrapy.Field()  # str | None
     is_deleted = scrapy.Field()  # bool
     crawled_at = scrapy.Field()  # datetime (KST)
+
+
+class CommentBatch(scrapy.Item):
+    """The comments of one comment page, on their way through the item pipelines as one item.
+
+    Each Scrapy item costs about 0.1 ms of Scrapy's own machinery (spider
+    middlewares, the pipeline chain, the ``item_scraped`` signal); with ~20
+    comments per post, one item per comment made that the largest cost of a
+    crawl (``bench/RESULTS.md``). ``dccrawl.batching`` groups the ``Comment``
+    items a callback yields into this; the pipelines handle each comment as
+    before. Crawls with feed exports or comment media keep single comments.
+    """
+
+    comments = scrapy.Field()  # list[Comment]: one post's comments from one page, in page order

@@ -6,6 +6,8 @@ polite enough for the real site; tests and benchmarks against the local replica
 turn the delays off explicitly.
 """
 
+import os
+
 BOT_NAME = "dccrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -25,8 +27,11 @@ USER_AGENT = (
 )
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# The politeness limit: at most one request every DOWNLOAD_DELAY seconds to the
+# site (2 requests/s per node), whatever the concurrency. Jitter is off so the
+# limit is a hard one; AutoThrottle and Retry-After only ever lengthen it.
 DOWNLOAD_DELAY = 0.5
-DOWNLOAD_DELAY_JITTER = 0.5  # each delay is DOWNLOAD_DELAY ± 50%
+DOWNLOAD_DELAY_JITTER = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -41,9 +46,15 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 520, 522, 524, 408]
 HTTPERROR_ALLOWED_CODES = [404]
 # Empty, truncated or garbled 200 answers are retried like 503s instead of
 # being parsed as an empty list or a post with missing fields.
+# 429/503 answers (and rate-limit notices served as 200 pages) slow the whole
+# crawl down, honouring Retry-After, which Scrapy's retry does not. Responses
+# pass these from the highest number down, so both act before RetryMiddleware.
 DOWNLOADER_MIDDLEWARES = {
-    "dccrawl.middlewares.BrokenPageRetryMiddleware": 560,
+    "dccrawl.middlewares.BrokenPageRetryMiddleware": 570,
+    "dccrawl.middlewares.BackoffMiddleware": 560,
 }
+# The longest pause between requests a Retry-After or repeated 429s can cause.
+DCCRAWL_BACKOFF_MAX_SECONDS = 600.0
 
 # --- Navigation ---------------------------------------------------------------
 # Re-read list page N after page N+1: posts deleted during the crawl shift
@@ -51,10 +62,61 @@ DOWNLOADER_MIDDLEWARES = {
 # (about 1% of all requests with list_num=100); turn off for frozen galleries.
 DCCRAWL_LIST_RECHECK = True
 
+# --- The browser: comments a browser renders, when the endpoint fails -----------
+# Requests with meta["playwright"] go through scrapy-playwright; all others are
+# passed on to Scrapy's own HTTP handler unchanged (the fast path).
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+# scrapy-playwright starts Playwright's Node driver at engine start, Chromium on the
+# first page; this provider defers both to the first browser request, so a crawl
+# that never falls back runs no browser process at all.
+PLAYWRIGHT_BROWSER_PROVIDER = "dccrawl.browser.LazyBrowserProvider"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Debian's Chromium (no browser download by Playwright); DCCRAWL_CHROMIUM in the
+# environment names another binary. The flags keep it from calling home (updates,
+# sync, metrics, QUIC probes) and let it run as root in containers (no sandbox).
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("DCCRAWL_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-domain-reliability",
+        "--disable-breakpad",
+        "--no-pings",
+        "--no-first-run",
+        "--disable-quic",
+        # Chromium then never asks for images: two thirds of a view page's requests,
+        # each of which would otherwise cost a round trip through Python to abort.
+        "--blink-settings=imagesEnabled=false",
+    ],
+}
+# Images, fonts and media are never needed for comments (and are most of the bytes).
+PLAYWRIGHT_ABORT_REQUEST = "dccrawl.browser.abort_request"
+# One context with two pages: the browser is a fallback; Chromium then stays near
+# 600 MB and the site sees no more concurrency than CONCURRENT_REQUESTS_PER_DOMAIN.
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+# Milliseconds: the same limit as DOWNLOAD_TIMEOUT for the page itself.
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Seconds the browser waits for the page's script to show each comment page.
+DCCRAWL_RENDER_TIMEOUT = 20.0
+
 # --- Items ------------------------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.dedup.DuplicateFilterPipeline": 100,
     "pipelines.postgres.PostgresPipeline": 300,
+    # After postgres, so a post is buffered for writing before its files download.
+    # Loaded only when media is on (-a media=1|all or DCCRAWL_MEDIA), else skipped.
+    "pipelines.media.PostMediaPipeline": 400,
 }
 # PostgreSQL server for the pipeline; also read from the environment variable
 # of the same name. Unset: an embedded PostgreSQL (pgserver) under
@@ -63,25 +125,50 @@ DATABASE_URL = None
 DCCRAWL_EMBEDDED_DIR = None  # default: ~/.local/share/dccrawl/pgdata
 # Items are written in batches: at this many items, or when the oldest
 # buffered item is this many seconds old, whichever comes first.
-DCCRAWL_DB_BATCH_SIZE = 500
+# 2000, not fewer: each batch is one transaction (a WAL flush and seven round
+# trips); at 500 that overhead held the write path under half the speed of a
+# raw COPY (bench/RESULTS.md, write path). A crawl fills 2000 in about a second.
+DCCRAWL_DB_BATCH_SIZE = 2000
 DCCRAWL_DB_BATCH_SECONDS = 2.0
 # The longest database outage a crawl rides out (buffering, retrying with
 # backoff) before it gives up, says how many items were not written, and
 # exits non-zero.
 DCCRAWL_DB_RETRY_SECONDS = 300.0
 # Items buffered at most while the database is slow or away; past it the
-# crawl waits instead of filling memory. Default: 20 x DCCRAWL_DB_BATCH_SIZE.
-DCCRAWL_DB_MAX_BUFFER = None
+# crawl waits instead of filling memory (None: 20 x DCCRAWL_DB_BATCH_SIZE).
+# 10,000 (five batches) keeps a crawl's peak memory where it was with 500-item
+# batches.
+DCCRAWL_DB_MAX_BUFFER = 10_000
+
+# --- Media: images and attachments (pipelines/media.py) -----------------------
+# Off by default: files multiply a crawl's requests and disk. 1: each post's body
+# images and attachments; all: also the dccons of its comments. The spider
+# argument -a media=0|1|all overrides it per run.
+DCCRAWL_MEDIA = "0"
+# Where files go: a folder, or any store Scrapy's FilesPipeline knows (s3://,
+# gs://, ftp://). None: ~/.local/share/dccrawl/files, beside the embedded database.
+FILES_STORE = None
+# Image hosts may answer with a redirect to the file; follow it as a browser does
+# (Scrapy's media pipelines record redirects as failures by default).
+MEDIA_ALLOW_REDIRECTS = True
 
 # --- Progress ---------------------------------------------------------------
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "dccrawl.extensions.progress.Progress": 500,
     "dccrawl.extensions.exitcode.HonestExitCode": 510,
+    # Scrapyd shards (-a shard=ID): running/counts/outcome into the crawl_shards ledger.
+    "dccrawl.extensions.shard.ShardReporter": 520,
 }
 # Seconds between progress lines in the log; 0 turns them off.
 DCCRAWL_PROGRESS_INTERVAL = 30.0
 LOGSTATS_INTERVAL = 0  # our progress line replaces Scrapy's "Crawled N pages"
+
+# --- Sharded crawls on scrapyd nodes (python -m dccrawl schedule/watch/resume) ---
+# Seconds between a sharded job's reports of its stored posts and comments to
+# the ledger: the live counts and rate of `watch`, and a heartbeat. One small
+# UPDATE per job per report; 0 reports only at start and end.
+DCCRAWL_SHARD_REPORT_INTERVAL = 10.0
 
 # --- Security ---------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False  # it executes code sent to a local port
@@ -92,3 +179,33 @@ FEED_EXPORT_ENCODING = "utf-8"
 # INFO shows progress lines, skipped pages and the summary; -L DEBUG shows every item.
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# --- Throughput: the cost per post (measured by `python -m bench`, bench/RESULTS.md) ---
+# Scrapy starts this many item-processing tasks for every response, items or not
+# (default 100: ~100 asyncio tasks per page, a third of the fetching CPU). Our
+# pipelines return at once (the database writer batches in the background), so
+# there is nothing to overlap: a few are plenty.
+CONCURRENT_ITEMS = 4
+# Don't build "Crawled (200)" / "Scraped from" records that LOG_LEVEL then drops.
+LOG_FORMATTER = "dccrawl.logformatter.LevelAwareLogFormatter"
+# Scrapy's stats collector minus a Python hook on every attribute access (~2% of CPU).
+STATS_CLASS = "dccrawl.statscollector.PlainStatsCollector"
+# Scrapy checks whether a generator callback "returns a value" by parsing its source
+# with ast, and its cache is keyed by the bound method, which dies with each request:
+# the spider's module was parsed again for every response (~3% of CPU). A
+# development aid; the tests run the callbacks.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+# Each spider middleware wraps every item and request a callback yields. These
+# three do nothing for this spider: its URLs are short, depth means nothing in a
+# paged list, and meta-copy detection is a development aid. CommentBatchMiddleware
+# (next to the spider) hands a comment page's ~20 comments on as one item: Scrapy
+# spends ~0.1 ms on every item whatever it holds (dccrawl/batching.py).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    "dccrawl.batching.CommentBatchMiddleware": 990,
+}
+# False: one item per comment even without feed exports (they and -a media=all
+# always get single comments).
+DCCRAWL_COMMENT_BATCHES = True

@@ -48,6 +48,7 @@ from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
 from dccrawl.db.rows import BadKey, Key, Kind, Row, item_kind, to_row
 from dccrawl.db.writer import BatchResult, prepare_connection, unique_sorted, write_batch
+from dccrawl.items import CommentBatch
 
 if TYPE_CHECKING:
     from typing import Self
@@ -88,11 +89,17 @@ class DatabaseUnavailable(RuntimeError):
 class PostgresPipeline:
     """Writes Post and Comment items to PostgreSQL; other items pass through untouched."""
 
+    # Where the batching machinery counts; a subclass writing other rows (pipelines/media.py)
+    # names its own, so the two never overwrite each other's numbers.
+    retries_stat = RETRIES
+    rejected_stat = REJECTED
+    unwritten_stat = UNWRITTEN
+
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
         self.settings = settings
-        self.batch_size = max(1, settings.getint("DCCRAWL_DB_BATCH_SIZE", 500))
+        self.batch_size = max(1, settings.getint("DCCRAWL_DB_BATCH_SIZE", 2000))
         self.batch_seconds = settings.getfloat("DCCRAWL_DB_BATCH_SECONDS", 2.0)
         self.retry_seconds = settings.getfloat("DCCRAWL_DB_RETRY_SECONDS", 300.0)
         self.max_buffer = max(
@@ -148,26 +155,40 @@ class PostgresPipeline:
         self._flusher = asyncio.create_task(self._run_flusher(), name="dccrawl-db-flusher")
 
     async def process_item(self, item: Any) -> Any:
-        """Buffer the item's row and return at once (waits only when the buffer is full)."""
+        """Buffer the item's row and return at once (waits only when the buffer is full).
+
+        A ``CommentBatch`` (``dccrawl/batching.py``) is a comment page's comments: each
+        is buffered as if it had come alone."""
+        if isinstance(item, CommentBatch):
+            for comment in item.get("comments") or ():
+                await self._buffer_item(comment)
+        else:
+            await self._buffer_item(item)
+        return item
+
+    async def _buffer_item(self, item: Any) -> None:
         adapter = ItemAdapter(item)
         kind = item_kind(adapter)
         if kind is None:
-            return item
+            return
         try:
             key, row = to_row(adapter, kind)
         except BadKey as exc:
             self._reject(kind, None, str(exc))
-            return item
+            return
+        await self._enqueue((kind, key, row))
+
+    async def _enqueue(self, entry: Entry) -> None:
+        """Buffer one entry for the flusher (waits only when the buffer is full)."""
         if not self._buffer:
             self._oldest = time.monotonic()
             self._wake.set()  # the flusher starts timing this batch
-        self._buffer.append((kind, key, row))
+        self._buffer.append(entry)
         if len(self._buffer) >= self.batch_size:
             self._wake.set()
         while len(self._buffer) >= self.max_buffer and not (self._gave_up or self._closing):
             self._room.clear()
             await self._room.wait()
-        return item
 
     async def close_spider(self) -> None:
         """Write everything still buffered (retrying within the budget), then report."""
@@ -181,7 +202,7 @@ class PostgresPipeline:
             if not await self._flush(self._take()):
                 break
         unwritten = len(self._buffer)
-        self.stats.set_value(UNWRITTEN, unwritten)
+        self.stats.set_value(self.unwritten_stat, unwritten)
         if unwritten:
             self.stats.set_value(S.FAILED_REASON, FAILED_REASON_VALUE)
             logger.error(
@@ -272,7 +293,7 @@ class PostgresPipeline:
                         if self._oldest is None:
                             self._oldest = now
                         return False
-                    self.stats.inc_value(RETRIES)
+                    self.stats.inc_value(self.retries_stat)
                     logger.warning(
                         "Database write failed (%s); retrying %d item(s) in %.2f s",
                         redact(str(exc)).strip() or type(exc).__name__,
@@ -339,7 +360,7 @@ class PostgresPipeline:
                 self.stats.inc_value(name, value)
 
     def _reject(self, kind: Kind, key: Key | None, reason: str) -> None:
-        self.stats.inc_value(REJECTED)
+        self.stats.inc_value(self.rejected_stat)
         if len(reason) > 500:
             reason = reason[:500] + "…"
         logger.error("Rejected %s %s: %s", kind, key if key is not None else "", reason)

@@ -31,8 +31,8 @@ _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d*)\s*$|^\s*(\d+)\s*$")
 USAGE = (
     "usage: scrapy crawl gallery -a gallery=ID [-a kind=major|minor|mini|person] "
     "[-a pages=A-B | -a posts=A-B] [-a recommend=1] [-a search=WORD -a search_type=TYPE] "
-    "[-a head=ID] [-a since_no=N] [-a since=YYYY-MM-DD] [-a comments=0] [-a list_num=30|50|100] "
-    "[-a shard=ID]"
+    "[-a head=ID] [-a since_no=N] [-a until_no=N] [-a since=YYYY-MM-DD] [-a comments=0] "
+    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a shard=ID]"
 )
 
 
@@ -68,11 +68,13 @@ class GalleryArguments:
     search_type: str = "search_subject_memo"
     head: int | None = None
     since_no: int | None = None
+    until_no: int | None = None
     since: datetime | None = None
     comments: bool = True
     list_num: int = 100
     shard: str | None = None
     render: str | None = None
+    media: str | None = None  # "off" | "posts" | "all"; None: the DCCRAWL_MEDIA setting decides
 
     @property
     def mode(self) -> str:
@@ -115,6 +117,21 @@ def _parse_flag(name: str, value: str) -> bool:
     raise ArgumentError(f"{name}={value!r}: expected 1 or 0")
 
 
+def parse_media(value: object, name: str = "media") -> str:
+    """Which files to download: ``0`` → ``"off"``, ``1`` → ``"posts"`` (each post's images
+    and attachments), ``all`` → ``"all"`` (also comment dccons). Shared by the ``media``
+    argument and the ``DCCRAWL_MEDIA`` setting (``name`` says which, for the error)."""
+    text = "" if value is None else str(value).strip().lower()
+    if text == "all":
+        return "all"
+    try:
+        return "posts" if _parse_flag(name, text) else "off"
+    except ArgumentError:
+        raise ArgumentError(
+            f"{name}={value!r}: expected 1 (images and attachments), 0 or all"
+        ) from None
+
+
 def _parse_since(value: str) -> datetime:
     try:
         day = date.fromisoformat(value.strip())
@@ -134,11 +151,13 @@ KNOWN = frozenset(
         "search_type",
         "head",
         "since_no",
+        "until_no",
         "since",
         "comments",
         "list_num",
         "shard",
         "render",
+        "media",
     ]
 )
 
@@ -173,6 +192,11 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         raise ArgumentError("search_type needs search=WORD")
     head = _parse_positive_int("head", args["head"]) if "head" in args else None
     since_no = _parse_positive_int("since_no", args["since_no"]) if "since_no" in args else None
+    until_no = _parse_positive_int("until_no", args["until_no"]) if "until_no" in args else None
+    if since_no is not None and until_no is not None and until_no <= since_no:
+        raise ArgumentError(
+            f"until_no={until_no} is not above since_no={since_no}: no post number is in between"
+        )
     since = _parse_since(args["since"]) if "since" in args else None
     comments = _parse_flag("comments", args.get("comments", "1"))
     list_num = int(args["list_num"]) if args.get("list_num", "").isdigit() else None
@@ -191,6 +215,7 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
                 ("search", search),
                 ("head", head),
                 ("since", since),
+                ("until_no", until_no),
             )
             if value is not None
         ]
@@ -209,9 +234,11 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         search_type=SEARCH_TYPES[search_type_name],
         head=head,
         since_no=since_no,
+        until_no=until_no,
         since=since,
         comments=comments,
         list_num=list_num or 100,
         shard=args.get("shard") or None,
         render=render,
+        media=parse_media(args["media"]) if "media" in args else None,
     )

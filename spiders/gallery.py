@@ -27,13 +27,25 @@ Arguments (all strings, as scrapyd passes them; checked before any request):
 ``since_no=N``
     Incremental: only posts numbered above N; paging stops at the first list
     page that reaches N.
+``until_no=N``
+    List modes: only posts numbered N or below (rows above N are read, not
+    followed). With ``since_no`` it bounds a list-mode shard of the scrapyd
+    scheduler by post numbers, which new posts cannot shift.
 ``since=YYYY-MM-DD``
     Incremental: only posts written on or after that day (KST); paging stops at
     the first list page that reaches older posts.
 ``comments=0``
     Do not fetch comments.
+``render=comments``
+    Read every post's comments from the page a browser renders (scrapy-playwright)
+    instead of the comment endpoint. Without it the browser is only the fallback for
+    posts whose endpoint refuses or fails.
 ``list_num=30|50|100``
     Rows per list page (default 100: the fewest list requests).
+``media=1|all``
+    Also download each post's images and attachments (``all``: and its comments'
+    dccons) into ``FILES_STORE``, recorded in ``post_media`` (``pipelines/media.py``).
+    Default: the ``DCCRAWL_MEDIA`` setting (off).
 ``shard=ID``
     Set by the scrapyd scheduler (``python -m dccrawl schedule``): the shard of
     the crawl this job runs, so its counts go to the shard ledger.
@@ -53,17 +65,19 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import FormRequest, Request, Response
+from scrapy_playwright.page import PageMethod
 
+from dccrawl import browser
 from dccrawl import stats as S
-from dccrawl.items import Post
+from dccrawl.items import MediaPost, Post
 from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.middlewares import PAGE_META, SIGNAL_META
 from dccrawl.normalize import KST, best_time
 from dccrawl.site import comments as comment_pages
-from dccrawl.site import lists, urls, views
+from dccrawl.site import lists, rendered, urls, views
 from dccrawl.site.errors import PageError, RefusedPage
 from dccrawl.site.signals import Signal, classify
-from spiders.arguments import GalleryArguments, parse_arguments
+from spiders.arguments import GalleryArguments, parse_arguments, parse_media
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -95,6 +109,8 @@ class GallerySpider(scrapy.Spider):
     """Crawls one DCInside gallery: list pages → view pages → comment pages."""
 
     name = "gallery"
+    # "off" | "posts" | "all": which files pipelines/media.py downloads (set in from_crawler).
+    media = "off"
 
     def __init__(self, arguments: GalleryArguments, base_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -106,6 +122,9 @@ class GallerySpider(scrapy.Spider):
         # Post numbers whose view page was requested in this job: pagination
         # shifts show the same row twice; one view request is enough.
         self._requested_posts: set[int] = set()
+        # Post numbers whose comments were sent to the browser: one fallback per post,
+        # however many of its comment pages fail.
+        self._rendered_posts: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GallerySpider:
@@ -113,6 +132,12 @@ class GallerySpider(scrapy.Spider):
         base_url = crawler.settings.get("DCCRAWL_BASE_URL") or urls.DEFAULT_BASE_URL
         spider = cls(arguments, base_url)
         spider._set_crawler(crawler)
+        # Which files the media pipeline downloads: the argument, else the setting.
+        spider.media = (
+            arguments.media
+            if arguments.media is not None
+            else parse_media(crawler.settings.get("DCCRAWL_MEDIA"), "DCCRAWL_MEDIA")
+        )
         return spider
 
     # --- bookkeeping --------------------------------------------------------------
@@ -285,8 +310,10 @@ class GallerySpider(scrapy.Spider):
         return best_time([row.date_title, row.date_text], datetime.now(KST))
 
     def _row_wanted(self, row: lists.ListRow) -> bool:
-        """Rows older than since_no / since are not crawled."""
+        """Rows older than since_no / since, or newer than until_no, are not crawled."""
         if self.args.since_no is not None and row.post_no <= self.args.since_no:
+            return False
+        if self.args.until_no is not None and row.post_no > self.args.until_no:
             return False
         if self.args.since is None:
             return True
@@ -344,17 +371,28 @@ class GallerySpider(scrapy.Spider):
         except PageError as error:
             self._give_up(response.url, f"unparseable view page ({error.reason})")
             return
-        loader = PostLoader(crawled_at=crawled_at, base_url=self.base_url)
+        with_media = self.media != "off"
+        loader = PostLoader(
+            item=MediaPost() if with_media else None,
+            crawled_at=crawled_at,
+            base_url=self.base_url,
+        )
         loader.add_value("gallery_id", self.gallery)
         loader.add_value("post_no", post_no)
         loader.add_value("gallery_kind", self.kind)
         loader.add_value("url", self._view_url(post_no))
         loader.add_view(view)
+        if with_media:
+            loader.add_attachments(view)
         post = loader.load_item()
         self._count(S.POSTS)
         yield post
 
-        if self.args.comments and (post.get("comment_count") or 0) > 0:
+        if not self.args.comments or (post.get("comment_count") or 0) <= 0:
+            return
+        if self.args.render == "comments":
+            yield self._browser_request(post_no)
+        else:
             yield self._comment_request(view.context, post_no, 1)
 
     def _deleted_post(self, post_no: int, crawled_at: datetime) -> Post:
@@ -381,7 +419,7 @@ class GallerySpider(scrapy.Spider):
             formdata=form,
             headers=headers,
             callback=self.parse_comments,
-            errback=self.on_error,
+            errback=self.on_comment_error,
             priority=PRIORITY_COMMENTS,
             dont_filter=True,
             meta={
@@ -398,28 +436,136 @@ class GallerySpider(scrapy.Spider):
         number: int = response.meta["comment_page"]
         crawled_at = datetime.now(KST)
         try:
-            page = comment_pages.parse_comment_page(response.body)
+            # The middleware decoded the JSON to judge it: parse that, not the body again.
+            page = comment_pages.parse_comment_page(
+                _signal(response, "comments").payload or response.body
+            )
         except RefusedPage as refusal:
             self._count(S.COMMENTS_REFUSED)
-            self._give_up(
-                response.url, f"comments of post {post_no} page {number} refused ({refusal.reason})"
+            yield from self._fall_back(
+                post_no, f"the comment endpoint refused page {number} ({refusal.reason})"
             )
             return
         except PageError as error:
-            self._give_up(response.url, f"unparseable comment page ({error.reason})")
+            yield from self._fall_back(
+                post_no, f"the comment endpoint's page {number} is unusable ({error.reason})"
+            )
             return
+        if number == 1 and page.is_past_end and (page.total_count or 0) > 0:
+            # Rows withheld while the count says there are some. (A count of 0 with no
+            # rows is the endpoint's answer for a post deleted since its view was read.)
+            yield from self._fall_back(
+                post_no,
+                f"the comment endpoint answered no comments but a count of {page.total_count}",
+            )
+            return
+        if number == 1 and not page.comments:
+            # Not silent: the view page counted comments, the endpoint has none now.
+            self._count(S.COMMENTS_VANISHED)
+            logger.info(
+                "Post %s/%d: its view page counted comments, the comment endpoint has none "
+                "(deleted since?)",
+                self.gallery,
+                post_no,
+            )
         self._count(S.COMMENT_PAGES)
+        yield from self._comment_items(page.comments, post_no, crawled_at)
+        if number == 1:
+            for later in range(2, (page.last_page or 1) + 1):
+                yield self._comment_request(response.meta["context"], post_no, later)
+
+    def _comment_items(
+        self, raws: list[comment_pages.RawComment], post_no: int, crawled_at: datetime
+    ) -> Iterator[Any]:
+        """``Comment`` items from raw records, whichever path (endpoint or browser) read them."""
         view_url = self._view_url(post_no)
-        for raw in page.comments:
+        for raw in raws:
             loader = CommentLoader(crawled_at=crawled_at, base_url=view_url)
             loader.add_value("gallery_id", self.gallery)
             loader.add_value("post_no", post_no)
             loader.add_comment(raw)
             self._count(S.COMMENTS)
             yield loader.load_item()
-        if number == 1:
-            for later in range(2, (page.last_page or 1) + 1):
-                yield self._comment_request(response.meta["context"], post_no, later)
+
+    # --- comments through the browser (scrapy-playwright) --------------------------------
+
+    def _fall_back(self, post_no: int, why: str) -> Iterator[Request]:
+        """The endpoint failed for this post: read its comments from a rendered page, once."""
+        if post_no in self._rendered_posts:
+            return
+        self._rendered_posts.add(post_no)
+        if not self._count_value(S.BROWSER_FALLBACKS):
+            logger.warning(
+                "%s: the comment endpoint fails; affected posts are read through the browser "
+                "(slower; counted in %s)",
+                self.gallery,
+                S.BROWSER_FALLBACKS,
+            )
+        self._count(S.BROWSER_FALLBACKS)
+        logger.info(
+            "Post %s/%d: %s; reading its comments in the browser", self.gallery, post_no, why
+        )
+        yield self._browser_request(post_no)
+
+    def _count_value(self, key: str) -> int:
+        assert self.crawler.stats is not None
+        return int(self.crawler.stats.get_value(key, 0) or 0)
+
+    def _browser_request(self, post_no: int) -> Request:
+        """The view page again, in a browser that waits for and walks every comment page.
+
+        ``dont_filter``: the dupe filter has seen this URL (the plain view request).
+        scrapy-playwright closes the page after the page method, or when anything fails.
+        """
+        timeout_ms = self.settings.getfloat("DCCRAWL_RENDER_TIMEOUT", 20.0) * 1000
+        return Request(
+            self._view_url(post_no),
+            callback=self.parse_rendered,
+            errback=self.on_browser_error,
+            priority=PRIORITY_COMMENTS,
+            dont_filter=True,
+            meta={
+                PAGE_META: "view",
+                "post_no": post_no,
+                "playwright": True,
+                "playwright_context_kwargs": {"service_workers": "block"},
+                "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+                "playwright_page_init_callback": browser.keep_to_site,
+                "playwright_page_methods": [PageMethod(browser.read_comment_pages, timeout_ms)],
+            },
+        )
+
+    def parse_rendered(self, response: Response) -> Iterator[Any]:
+        """The rendered view page: the comments of every comment page the browser walked."""
+        post_no: int = response.meta["post_no"]
+        crawled_at = datetime.now(KST)
+        self._count(S.BROWSER_PAGES)
+        signal = _signal(response, "view")
+        if signal.kind in ("deleted", "missing"):
+            logger.info(
+                "Post %s/%d was %s before the browser read its comments",
+                self.gallery,
+                post_no,
+                signal.kind,
+            )
+            return
+        snapshots: list[str] = response.meta["playwright_page_methods"][0].result or []
+        if not snapshots:
+            self._give_up(response.url, f"the browser found no comment list ({signal.kind})")
+            return
+        seen: set[int] = set()
+        for number, html in enumerate(snapshots, 1):
+            try:
+                page = rendered.parse_rendered_comments(html)
+            except PageError as error:
+                self._give_up(
+                    response.url, f"rendered comment page {number} unparseable ({error.reason})"
+                )
+                return
+            self._count(S.RENDERED_COMMENT_PAGES)
+            fresh = [raw for raw in page.comments if raw.comment_no not in seen]
+            seen.update(raw.comment_no for raw in fresh)
+            yield from self._comment_items(fresh, post_no, crawled_at)
 
     # --- failures -----------------------------------------------------------------------
 
@@ -427,3 +573,24 @@ class GallerySpider(scrapy.Spider):
         """A request failed for good (after retries): log what is missing and go on."""
         request = failure.request  # type: ignore[attr-defined]
         self._give_up(request.url, failure.getErrorMessage())
+
+    def on_comment_error(self, failure: Failure) -> Iterator[Request]:
+        """A comment page failed for good (errors, empty bodies): ask the browser instead."""
+        request = failure.request  # type: ignore[attr-defined]
+        yield from self._fall_back(
+            request.meta["post_no"],
+            f"the comment endpoint failed on page {request.meta['comment_page']} "
+            f"({failure.getErrorMessage()})",
+        )
+
+    def on_browser_error(self, failure: Failure) -> None:
+        """The browser could not read a post's comments; one that cannot start ends the run."""
+        request = failure.request  # type: ignore[attr-defined]
+        message = failure.getErrorMessage()
+        if "BrowserType.launch" in message or "Executable doesn't exist" in message:
+            self._fail(f"The browser for the comment fallback could not start: {message}")
+            raise CloseSpider("browser_failed")
+        self._give_up(
+            request.url,
+            f"the browser could not read post {request.meta['post_no']}'s comments: {message}",
+        )

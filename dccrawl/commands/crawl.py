@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from dccrawl.extensions.exitcode import EXIT_CODE_STAT
-from spiders.arguments import ArgumentError, parse_arguments
+from spiders.arguments import ArgumentError, parse_arguments, parse_media
 
 if TYPE_CHECKING:
     import argparse
@@ -40,6 +40,8 @@ class Command(ScrapyCrawlCommand):
             # exactly one line and exit code 2, and nothing is crawled or written.
             try:
                 parse_arguments(opts.spargs)
+                # The setting behind -a media is held to the same standard.
+                parse_media(self.settings.get("DCCRAWL_MEDIA"), "DCCRAWL_MEDIA")
             except ArgumentError as error:
                 print(f"dccrawl: error: {error}", file=sys.stderr)
                 raise SystemExit(2) from None

@@ -4,7 +4,11 @@ Why this shape:
 
 * ``COPY`` into session-local staging tables is the fastest way to send many rows;
   the staging tables copy the column types of ``posts``/``comments``, so a value of
-  the wrong type fails here, before anything is written.
+  the wrong type fails here, before anything is written. The COPY is binary, with
+  the staging tables' own column types (read once per connection): less than half
+  the client CPU of text COPY, and nothing for the server to parse. A value binary
+  COPY cannot send (a string in a number column) makes the batch go again as text,
+  where the server judges every value as text and names the one it refuses.
 * One ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE <something differs>``
   per table: a row is rewritten only when its content, its counts or its
   ``last_seen_at`` moved; replaying the same items rewrites nothing.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from weakref import WeakKeyDictionary
 
 import psycopg
 
@@ -218,6 +223,16 @@ SETUP = _setup_statements()
 # --- running it -----------------------------------------------------------------
 
 
+# The column types of the staging tables, per connection that prepared them (binary
+# COPY sends no type with a value: both ends must agree on them beforehand).
+_STAGE_TYPES: WeakKeyDictionary[psycopg.AsyncConnection, dict[Kind, list[int]]]
+_STAGE_TYPES = WeakKeyDictionary()
+_TYPES_QUERY = """
+SELECT attname, atttypid::int FROM pg_attribute
+WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+"""
+
+
 async def prepare_connection(conn: psycopg.AsyncConnection) -> None:
     """Session setup a writer connection needs once: time zone and staging tables.
 
@@ -225,6 +240,12 @@ async def prepare_connection(conn: psycopg.AsyncConnection) -> None:
     batch's transaction; ``ON COMMIT DELETE ROWS`` empties them)."""
     for statement in SETUP:
         await conn.execute(statement)
+    types: dict[Kind, list[int]] = {}
+    for kind, columns in (("post", POST_COLUMNS), ("comment", COMMENT_COLUMNS)):
+        cursor = await conn.execute(_TYPES_QUERY, (STAGE[kind],))
+        by_name = dict(await cursor.fetchall())
+        types[kind] = [by_name[column] for column in columns]
+    _STAGE_TYPES[conn] = types
 
 
 def unique_sorted(rows: Iterable[tuple[Key, Row]]) -> list[Row]:
@@ -235,12 +256,25 @@ def unique_sorted(rows: Iterable[tuple[Key, Row]]) -> list[Row]:
     return [latest[k] for k in sorted(latest)]
 
 
-async def _copy(cur: psycopg.AsyncCursor, kind: Kind, rows: Sequence[Row]) -> None:
+async def _copy(cur: psycopg.AsyncCursor, kind: Kind, rows: Sequence[Row], binary: bool) -> None:
+    """COPY the rows into the kind's staging table (binary where the types are known)."""
     columns = POST_COLUMNS if kind == "post" else COMMENT_COLUMNS
     statement = f"COPY {STAGE[kind]} ({', '.join(columns)}) FROM STDIN"
+    types = _STAGE_TYPES.get(cur.connection, {}).get(kind) if binary else None
+    if types is not None:
+        statement += " (FORMAT BINARY)"
     async with cur.copy(statement) as copy:
+        if types is not None:
+            copy.set_types(types)
         for row in rows:
             await copy.write_row(row)
+
+
+def _refused_by_client(error: BaseException) -> bool:
+    """Whether psycopg itself could not send a value (no server error involved)."""
+    if isinstance(error, psycopg.Error):
+        return error.sqlstate is None and not isinstance(error, psycopg.OperationalError)
+    return isinstance(error, TypeError | ValueError | OverflowError)
 
 
 async def write_batch(
@@ -252,17 +286,28 @@ async def write_batch(
 
     Raises whatever the database raises; nothing of the batch is kept then.
     """
+    try:
+        return await _write_batch(conn, posts, comments, binary=True)
+    except Exception as error:
+        if conn.closed or conn.broken or not _refused_by_client(error):
+            raise
+    return await _write_batch(conn, posts, comments, binary=False)
+
+
+async def _write_batch(
+    conn: psycopg.AsyncConnection, posts: Sequence[Row], comments: Sequence[Row], *, binary: bool
+) -> BatchResult:
     result = BatchResult()
     async with conn.transaction(), conn.cursor() as cur:
         if posts:
-            await _copy(cur, "post", posts)
+            await _copy(cur, "post", posts, binary)
             await cur.execute(UPSERT_POSTS)
             row = await cur.fetchone()
             assert row is not None
             result.posts_new, result.posts_changed, result.snapshots = row
             result.posts_written = len(posts)
         if comments:
-            await _copy(cur, "comment", comments)
+            await _copy(cur, "comment", comments, binary)
             await cur.execute(UPSERT_COMMENTS)
             row = await cur.fetchone()
             assert row is not None

@@ -8,5 +8,6 @@ spider hands it what it downloaded and gets dataclasses back:
 * :mod:`.lists` — list rows and paging;
 * :mod:`.views` — a post's view page and the comment API context it carries;
 * :mod:`.comments` — the comment API: its request and its JSON;
+* :mod:`.rendered` — the comment list a browser renders, as the same records as the JSON;
 * :mod:`.errors` — the one exception family the parsers raise (:class:`~.errors.PageError`).
 """

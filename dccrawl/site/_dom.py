@@ -8,6 +8,7 @@ because per-row ``Selector`` objects cost more than the parsing itself on a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import lxml.html
 from lxml import etree
@@ -33,13 +34,33 @@ def root_of(page: Page) -> lxml.html.HtmlElement | None:
         page = page.decode("utf-8", "replace")
     if not isinstance(page, str):
         return None
-    for attempt in (page, _CONTROL.sub("", page).encode("utf-8", "replace").decode("utf-8")):
+    for attempt in _attempts(page):
         try:
-            root = Selector(text=attempt, type="html").root
+            root = _parse_html(attempt)
         except (ValueError, UnicodeError, etree.ParserError):
             continue
         return root if isinstance(root, etree._Element) else None
     return None
+
+
+def _attempts(text: str) -> Iterator[str]:
+    """The text, then (only if lxml refused it) a copy without control characters."""
+    yield text
+    yield _CONTROL.sub("", text).encode("utf-8", "replace").decode("utf-8")
+
+
+# The parser parsel's Selector(type="html") uses; called directly, a page is not
+# stripped and copied twice more before lxml sees it.
+_HTML_PARSER = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+
+
+def _parse_html(text: str) -> etree._Element | None:
+    """``Selector(text=text, type="html").root``, without parsel's copies of the text."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    body = text.encode("utf-8") if text and not text.isspace() else b"<html/>"
+    root = etree.fromstring(body, parser=_HTML_PARSER)
+    return root if root is not None else etree.fromstring(b"<html/>", parser=_HTML_PARSER)
 
 
 def page_text(page: Page) -> str | None:
@@ -48,7 +69,9 @@ def page_text(page: Page) -> str | None:
         return page
     if isinstance(page, bytes):
         return page.decode("utf-8", "replace")
-    text = getattr(page, "text", None) if getattr(page, "selector", None) is not None else None
+    # Look for ``selector`` on the class: on a response it is a property that parses
+    # the whole page, and a parser that only wants the text must not pay for that.
+    text = getattr(page, "text", None) if hasattr(type(page), "selector") else None
     return text if isinstance(text, str) else None
 
 

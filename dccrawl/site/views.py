@@ -10,8 +10,13 @@ date ``span.gall_date[title]`` and ``span.gall_count``/``gall_reply_num``/
 Hidden inputs (``#e_s_n_o``, ``#_GALLTYPE_``, …) feed the comment API.
 
 One parse per page and a handful of compiled XPaths: the target is ≤ 3 ms for
-an 80 KB page. The body is returned as raw inner HTML; cleaning it is
-normalisation (``dccrawl.normalize.clean_body``), done once by the loader.
+an 80 KB page. The list of other posts that the site prints under the post
+(``table.gall_list``, half the page's bytes and most of its elements) and the
+right-hand column are cut from the text before parsing: nothing of the post is in
+them, and every header lookup already ignores table cells (``bench/RESULTS.md``
+has the numbers).
+The body is returned as raw inner HTML; cleaning it is normalisation
+(``dccrawl.normalize.clean_body``), done once by the loader.
 """
 
 from __future__ import annotations
@@ -113,6 +118,16 @@ _COMMENT_SCRIPTS = etree.XPath("//script[contains(., 'comment_id') or contains(.
 _DOC_DATA = re.compile(
     r"""\$\(\s*document\s*\)\s*\.\s*data\(\s*['"](comment_id|comment_no)['"]\s*,\s*['"]([^'"]*)['"]"""
 )
+# The list of posts under the post: ``<table class="gall_list">`` after the recommend box.
+_POST_LIST = re.compile(
+    r"""<table\b[^>]*?\bclass\s*=\s*["'](?:[^"']*\s)?gall_list(?:\s[^"']*)?["']""",
+    re.IGNORECASE,
+)
+# The right-hand column: ``<section class="right_content">`` (best posts, news, media).
+_RIGHT_COLUMN = re.compile(
+    r"""<section\b[^>]*?\bclass\s*=\s*["'](?:[^"']*\s)?right_content(?:\s[^"']*)?["']""",
+    re.IGNORECASE,
+)
 _HIDDEN_KEYS = (
     "e_s_n_o",
     "_GALLTYPE_",
@@ -137,6 +152,48 @@ def _one(root: etree._Element, scope: etree._Element | None, name: str) -> etree
         if el is not None:
             return el
     return None
+
+
+def without_post_list(text: str) -> str:
+    """The page without what the site prints around the post that the post never is in.
+
+    Cut, when they start after ``btn_recommend_box`` (so never from inside the
+    post's body): the list of other posts (``table.gall_list``) and the right-hand
+    column (``section.right_content``: best posts, news, media), each only when no
+    element of its own tag is nested in it. Anything else, and a page where these
+    are not found so, is kept whole.
+    """
+    box = text.find("btn_recommend_box")
+    if box < 0:
+        return text
+    for start_tag, tag, name in (
+        (_POST_LIST, "table", "gall_list"),
+        (_RIGHT_COLUMN, "section", "right_content"),
+    ):
+        text = _without_block(text, start_tag, tag, name, box)
+    return text
+
+
+def _without_block(text: str, start_tag: re.Pattern[str], tag: str, name: str, after: int) -> str:
+    """``text`` without the first element ``start_tag`` finds after ``after`` (unnested).
+
+    The start tag holds ``name`` in its class: ``str.find`` jumps from one ``name``
+    to the next and the pattern is only tried on the tag around it, instead of
+    scanning 60 KB character by character."""
+    block = None
+    at = text.find(name, after)
+    while at >= 0 and block is None:
+        begin = text.rfind("<", after, at)
+        found = start_tag.match(text, begin) if begin >= 0 else None
+        block = found if found is not None and found.end() > at else None
+        at = text.find(name, at + len(name))
+    if block is None:
+        return text
+    close = f"</{tag}>"
+    end = text.find(close, block.end())
+    if end < 0 or text.find(f"<{tag}", block.end(), end) >= 0:
+        return text
+    return text[: block.start()] + text[end + len(close) :]
 
 
 def _landmarks(root: etree._Element) -> dict[str, etree._Element]:
@@ -227,7 +284,7 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
     text = page_text(page)
     if text is not None and not is_complete(text, "view"):
         raise BrokenPage("view page is incomplete (empty or truncated)")
-    root = root_of(page)
+    root = root_of(without_post_list(text) if text is not None else page)
     if root is None:
         raise BrokenPage("view page could not be parsed")
     marks = _landmarks(root)

@@ -19,10 +19,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         run(options, args.port)
         return 0
     states = build_states(options)
+    media_base = args.media_base.rstrip("/") if args.media_base else None
     out = sys.stdout
     try:
         for spec in options.galleries:
-            for record in truth.records(states[spec.id]):
+            for record in truth.records(states[spec.id], media_base):
                 out.write(json.dumps(record, ensure_ascii=False))
                 out.write("\n")
         out.flush()

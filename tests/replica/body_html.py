@@ -7,6 +7,7 @@ tails; ads, scripts and styles carry text that a parser must drop.
 
 from __future__ import annotations
 
+from . import media
 from .markup import PLACEHOLDER_IMG, esc
 from .model import Ad, Block, Body, Image, Para, Spacer
 
@@ -47,7 +48,8 @@ def _line(segments: tuple[str, ...], styled: bool) -> str:
     return " ".join(parts)
 
 
-def block_html(block: Block) -> str:
+def block_html(block: Block, media_base: str | None = None) -> str:
+    """One body block; image URLs on the replica's own host when ``media_base`` is given."""
     if isinstance(block, Para):
         inner = "<br>".join(_line(segs, block.styled) for segs in block.lines)
         if block.nbsp_tail:
@@ -56,7 +58,7 @@ def block_html(block: Block) -> str:
     if isinstance(block, Spacer):
         return "<p><br></p>"
     if isinstance(block, Image):
-        url = esc(block.url)
+        url = esc(media.served_url(block.url, media_base))
         if block.lazy:
             return (
                 f'<p style="text-align:left;"><img src="{PLACEHOLDER_IMG}" data-original="{url}" '
@@ -73,28 +75,28 @@ def block_html(block: Block) -> str:
     raise TypeError(block)
 
 
-def write_div(body: Body) -> str:
+def write_div(body: Body, media_base: str | None = None) -> str:
     """``div.writing_view_box``'s inside: the zzbang ad box, then ``div.write_div``."""
     return (
         '<div id="zzbang_div" style=""><div id="zzbang_ad"><script type="text/javascript">'
         'var zzbang_slot = "view_top";</script></div></div><pre></pre>'
         '<div class="write_div" style="overflow:hidden;width:900px;">'
-        + "".join(block_html(b) for b in body.blocks)
+        + "".join(block_html(b, media_base) for b in body.blocks)
         + "</div>"
     )
 
 
-def attachments(image_id: str, body: Body) -> str:
-    images = [b for b in body.blocks if isinstance(b, Image)]
-    if not images:
+def attachments(image_id: str, body: Body, media_base: str | None = None) -> str:
+    """The attachment list (``media.attachments``); empty for posts without images."""
+    files = media.attachments(image_id, body)
+    if not files:
         return ""
     items = "".join(
-        f'<li><a href="https://image.dcinside.com/download.php?id={image_id}&amp;no={b.key}">'
-        f"{b.key[:16]}.jpg</a></li>"
-        for b in images
+        f'<li><a href="{esc(media.served_url(f.url, media_base))}">{esc(f.filename or "")}</a></li>'
+        for f in files
     )
     return (
         '<div class="appending_file_box"><strong>원본 첨부파일 '
-        f'<em class="font_red">{len(images)}</em></strong>'
+        f'<em class="font_red">{len(files)}</em></strong>'
         f'<ul class="appending_file">{items}</ul></div>'
     )

@@ -63,8 +63,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--slow-seconds", type=float, default=2.0, help="delay of the slow fault (default 2)"
     )
     serve.add_argument("--access-log", default=None, help="file to append one line per request")
+    serve.add_argument(
+        "--refuse-comments",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="share of posts (0..1, drawn per post) whose comments only the page's script gets",
+    )
+    serve.add_argument(
+        "--media",
+        action="store_true",
+        help="serve images, attachments and dccons from this server (pages point at it)",
+    )
     truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
     _common(truth)
+    truth.add_argument(
+        "--media-base",
+        default=None,
+        metavar="URL",
+        help="print what serve --media answers at URL: its image URLs and media lines",
+    )
     return parser
 
 
@@ -73,6 +91,9 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         raise SystemExit("--epoch must be >= 0")
     if args.search_window < 1:
         raise SystemExit("--search-window must be >= 1")
+    refuse_comments = getattr(args, "refuse_comments", 0.0)
+    if not 0.0 <= refuse_comments <= 1.0:
+        raise SystemExit("--refuse-comments must be between 0 and 1")
     faults = dict(getattr(args, "fault", []))
     return ReplicaOptions(
         galleries=tuple(args.gallery),
@@ -84,6 +105,8 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         search_window=args.search_window,
         slow_seconds=getattr(args, "slow_seconds", 2.0),
         access_log=getattr(args, "access_log", None),
+        refuse_comments=refuse_comments,
+        media=getattr(args, "media", False) or getattr(args, "media_base", None) is not None,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from . import clock
+from . import clock, media
 from .hashing import hexkey
 from .markup import comment_gallog_icon
 from .model import Comment, Post
@@ -21,11 +21,13 @@ from .model import Comment, Post
 PAGE_SIZE = 100
 
 
-def memo_html(comment: Comment) -> str:
+def memo_html(comment: Comment, media_base: str | None = None) -> str:
+    """The memo's HTML; a dccon's URL on the replica's own host when ``media_base`` is given."""
     if comment.kind == "dccon":
         title = escape(comment.dccon_title or "", quote=True)
+        src = media.served_url(comment.dccon_url or "", media_base)
         return (
-            f'<img class="written_dccon" src="{comment.dccon_url}" conalt="0" alt="0" '
+            f'<img class="written_dccon" src="{src}" conalt="0" alt="0" '
             f'con_alt="{title}" title="{title}" data-dcconoverstatus="false">'
         )
     if comment.kind == "voice":
@@ -33,7 +35,9 @@ def memo_html(comment: Comment) -> str:
     return "<br>".join(escape(line, quote=False) for line in comment.lines)
 
 
-def comment_object(comment: Comment, post_no: int, now: datetime) -> dict[str, Any]:
+def comment_object(
+    comment: Comment, post_no: int, now: datetime, media_base: str | None = None
+) -> dict[str, Any]:
     writer = comment.writer
     member = writer.uid is not None
     voice = comment.kind == "voice"
@@ -56,7 +60,7 @@ def comment_object(comment: Comment, post_no: int, now: datetime) -> dict[str, A
         "is_delete": "5" if comment.deleted else "0",
         "password_pop": "N" if member else "Y",
         "copy_no": None,
-        "memo": memo_html(comment),
+        "memo": memo_html(comment, media_base),
         "my_cmt": "N",
         "del_btn": "N" if member else "Y",
         "mod_btn": "N",
@@ -109,11 +113,20 @@ def pagination(page: int, last: int) -> str:
     )
 
 
-def payload(post: Post, comments: list[Comment], page: int, now: datetime) -> dict[str, Any]:
-    """One page (1-based) of a post's comments, oldest thread first, 100 rows a page."""
+def payload(
+    post: Post,
+    comments: list[Comment],
+    page: int,
+    now: datetime,
+    media_base: str | None = None,
+) -> dict[str, Any]:
+    """One page (1-based) of a post's comments, oldest thread first, 100 rows a page.
+
+    With ``media_base`` (``serve --media``) dccon URLs point at the replica's own image host;
+    the 댓글돌이 ad row's dccon stays on the real host (it is no post's media)."""
     last = -(-len(comments) // PAGE_SIZE)
     rows = comments[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page >= 1 else []
-    objects: list[dict[str, Any]] = [comment_object(c, post.no, now) for c in rows]
+    objects: list[dict[str, Any]] = [comment_object(c, post.no, now, media_base) for c in rows]
     if objects:
         at = len(objects)
         for i in range(len(rows) // 2, len(rows)):

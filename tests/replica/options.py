@@ -105,6 +105,12 @@ class ReplicaOptions:
     search_window: int = 10_000
     slow_seconds: float = 2.0
     access_log: str | None = None
+    # Share of posts (a pure draw per post, browser_check.py) whose comment endpoint
+    # refuses requests that did not come from the view page's script; 0: none.
+    refuse_comments: float = 0.0
+    # Serve images, attachments and dccons from this server's own image host (media.py):
+    # pages, comment JSON and truth then point at it. Off: the real hosts' URLs, as captured.
+    media: bool = False
 
     def served_specs(self) -> tuple[GallerySpec, ...]:
         """The galleries served: those asked for plus the seed gallery, always."""

@@ -18,7 +18,18 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
-from . import chrome, comments_json, list_page, signals, truth, view_page
+from . import (
+    browser_check,
+    chrome,
+    comment_script,
+    comments_json,
+    list_page,
+    media,
+    media_host,
+    signals,
+    truth,
+    view_page,
+)
 from .faults import FaultPlan, RateLimiter
 from .gallery import GalleryState
 from .lru import LRU
@@ -37,6 +48,8 @@ class Stats:
         self.faults: Counter[str] = Counter()
         self.rate_limited = 0
         self.refused = 0
+        self.refused_direct = 0  # refusals by --refuse-comments (also counted in refused)
+        self.browser_comments = 0  # comment requests that carried the page script's cookie
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +57,8 @@ class Stats:
             "faults": dict(self.faults),
             "rate_limited": self.rate_limited,
             "refused": self.refused,
+            "refused_direct": self.refused_direct,
+            "browser_comments": self.browser_comments,
         }
 
 
@@ -56,6 +71,8 @@ def _classify(path: str) -> str:
         return "comment"
     if path.startswith("/derror/"):
         return "derror"
+    if path.startswith(media.MEDIA_PATH):
+        return "media"
     return "other"
 
 
@@ -97,14 +114,17 @@ class Replica:
         self.new_rate = options.faults.get("new_posts", 0.0)
         self.delete_rate = options.faults.get("delete_posts", 0.0)
         self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
-        self.post_parts: LRU[tuple[str, int], tuple[bytes, bytes, bytes]] = LRU(5_000)
+        # Keyed by (gallery, post, media base): with --media the parts name the host asked.
+        self.post_parts: LRU[tuple[str, int, str | None], tuple[bytes, bytes, bytes]] = LRU(5_000)
         self.tops: LRU[str, bytes] = LRU(256)
         self.head_rest = chrome.head_rest().encode()
         self.list_blocks: LRU[tuple[object, ...], bytes] = LRU(256)
-        self.comment_pages: LRU[tuple[str, int, int], bytes] = LRU(4_000)
+        self.comment_pages: LRU[tuple[str, int, int, str | None], bytes] = LRU(4_000)
         tail = "</section>\n" + chrome.sidebar() + "</main>\n" + chrome.footer()
         self.view_tail = tail.encode()
-        self.view_scripts = chrome.tail_scripts("view", 8).encode()
+        # The comment script (loads and renders the comments in a browser) comes
+        # after the hidden inputs it reads, before the page's closing scripts.
+        self.view_scripts = (comment_script.script() + chrome.tail_scripts("view", 8)).encode()
 
     # -- time-driven faults --------------------------------------------------------------
     def advance(self) -> None:
@@ -237,11 +257,17 @@ class Replica:
             if status == "deleted":
                 return _html(signals.deleted_script(state.config.id, state.config.kind))
             page = ListQuery.from_params({"page": request.query.get("page", "1")}).page
-            return _html(self._view_bytes(state, no, page))
+            return _html(self._view_bytes(state, no, page, self._media_base(request)))
 
         return handle
 
-    def _view_bytes(self, state: GalleryState, no: int, page: int) -> bytes:
+    def _media_base(self, request: web.Request) -> str | None:
+        """Where this request's pages point media URLs: this host with --media, else None."""
+        return media_host.media_base(request) if self.options.media else None
+
+    def _view_bytes(
+        self, state: GalleryState, no: int, page: int, media_base: str | None = None
+    ) -> bytes:
         """Join cached parts: only the small post-specific ones are cached per post."""
         gid = state.config.id
 
@@ -249,11 +275,11 @@ class Replica:
             post, body = state.post(no), state.body(no)
             return (
                 view_page.page_head(state, post, body).encode(),
-                view_page.post_part(state, post, body).encode(),
+                view_page.post_part(state, post, body, media_base).encode(),
                 view_page.hidden_inputs(state, post, self.token).encode(),
             )
 
-        meta, part, hidden = self.post_parts.get_or((gid, no), make_post)
+        meta, part, hidden = self.post_parts.get_or((gid, no, media_base), make_post)
         top = self.tops.get_or(gid, lambda: chrome.top(state.config).encode())
         query = ListQuery(page=page)
         block = self.list_blocks.get_or(
@@ -283,16 +309,29 @@ class Replica:
         except ValueError:
             self.stats.refused += 1
             return _html(signals.REFUSAL)
-        key = (state.config.id, no, page)
+        browser = browser_check.is_browser(request.cookies, self.token)
+        self.stats.browser_comments += browser
+        if not browser and browser_check.refuses_direct(
+            self.options.seed, self.options.refuse_comments, state.config.id, no
+        ):
+            self.stats.refused += 1
+            self.stats.refused_direct += 1
+            return _html(signals.REFUSAL)
+        base = self._media_base(request)
+        key = (state.config.id, no, page, base)
 
         def make() -> bytes:
             if state.status(no) != "live":
                 return comments_json.encode(comments_json.empty_payload())
-            data = comments_json.payload(state.post(no), state.comments(no), page, state.now)
+            data = comments_json.payload(state.post(no), state.comments(no), page, state.now, base)
             return comments_json.encode(data)
 
         body = self.comment_pages.get_or(key, make) if state.status(no) == "live" else make()
         return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+    async def media_handler(self, request: web.Request) -> web.StreamResponse:
+        """``/media/<real host>/<path>``: the image host of ``--media`` (media_host.py)."""
+        return media_host.answer(self.states, request)
 
     async def derror_handler(self, request: web.Request) -> web.StreamResponse:
         return _html(signals.deleted_page(request.match_info.get("tail", "")))
@@ -300,11 +339,12 @@ class Replica:
     async def truth_handler(self, request: web.Request) -> web.StreamResponse:
         self.advance()
         wanted = request.query.getall("gallery", [])
+        base = self._media_base(request)
         lines = []
         for gid, state in self.states.items():
             if wanted and gid not in wanted:
                 continue
-            lines.extend(json.dumps(r, ensure_ascii=False) for r in truth.records(state))
+            lines.extend(json.dumps(r, ensure_ascii=False) for r in truth.records(state, base))
         body = ("\n".join(lines) + ("\n" if lines else "")).encode()
         return web.Response(body=body, content_type="application/x-ndjson", charset="utf-8")
 
@@ -344,6 +384,8 @@ def build_app(options: ReplicaOptions) -> web.Application:
     app.router.add_get("/derror/deleted/{tail:.*}", replica.derror_handler)
     app.router.add_get("/_replica/truth", replica.truth_handler)
     app.router.add_get("/_replica/stats", replica.stats_handler)
+    if options.media:
+        app.router.add_get(media.MEDIA_PATH + "{host}/{tail:.*}", replica.media_handler)
 
     async def on_cleanup(app: web.Application) -> None:
         replica.close()

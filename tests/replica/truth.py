@@ -3,6 +3,10 @@
 Field names and normalization follow ``dccrawl/items.py`` and the contract in README.md:
 collapsed titles, nick/uid/ip split, ``body_text`` lines, absolute image URLs, ISO KST
 times; deleted posts with ``is_deleted: true`` and null content; missing numbers absent.
+
+With ``media_base`` (the replica's own host, ``serve --media``) image and dccon URLs are
+the ones the pages then show, and each live post's comments are followed by its media
+lines (``"type": "media"``, see ``media.record``): images, attachments, dccons.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from . import media
 from .clock import iso
 from .gallery import GalleryState
 from .view_page import head_text
@@ -30,7 +35,9 @@ POST_FIELDS = (
 )
 
 
-def post_record(state: GalleryState, no: int) -> dict[str, Any] | None:
+def post_record(
+    state: GalleryState, no: int, media_base: str | None = None
+) -> dict[str, Any] | None:
     status = state.status(no)
     config = state.config
     if status == "missing":
@@ -59,7 +66,7 @@ def post_record(state: GalleryState, no: int) -> dict[str, Any] | None:
         downvotes=post.downvotes,
         comment_count=post.comment_count,
         body_text=body.text,
-        image_urls=body.image_urls,
+        image_urls=[media.served_url(url, media_base) for url in body.image_urls],
         is_deleted=False,
         head_id=post.head_id,
         recommended=post.recommended,
@@ -68,7 +75,9 @@ def post_record(state: GalleryState, no: int) -> dict[str, Any] | None:
     return record
 
 
-def comment_records(state: GalleryState, no: int) -> Iterator[dict[str, Any]]:
+def comment_records(
+    state: GalleryState, no: int, media_base: str | None = None
+) -> Iterator[dict[str, Any]]:
     for c in state.comments(no):
         yield {
             "type": "comment",
@@ -81,17 +90,27 @@ def comment_records(state: GalleryState, no: int) -> Iterator[dict[str, Any]]:
             "writer_ip": c.writer.ip,
             "created_at": iso(c.created),
             "body_text": c.text,
-            "dccon_url": c.dccon_url,
+            "dccon_url": media.served_url(c.dccon_url, media_base) if c.dccon_url else None,
             "is_deleted": c.deleted,
         }
 
 
-def records(state: GalleryState) -> Iterator[dict[str, Any]]:
-    """Posts ascending by number, each followed by its comments in display order."""
+def media_records(state: GalleryState, no: int, media_base: str) -> Iterator[dict[str, Any]]:
+    """A live post's files (images, attachments, dccons) as the image host serves them."""
+    files = media.post_files(state.config.image_id, state.body(no), state.comments(no))
+    for file in files:
+        yield media.record(state.config.id, no, file, media_base)
+
+
+def records(state: GalleryState, media_base: str | None = None) -> Iterator[dict[str, Any]]:
+    """Posts ascending by number, each followed by its comments in display order (and, with
+    ``media_base``, by its media lines)."""
     for no in state.all_numbers():
-        record = post_record(state, no)
+        record = post_record(state, no, media_base)
         if record is None:
             continue
         yield record
         if not record["is_deleted"]:
-            yield from comment_records(state, no)
+            yield from comment_records(state, no, media_base)
+            if media_base is not None:
+                yield from media_records(state, no, media_base)

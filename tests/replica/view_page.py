@@ -86,18 +86,19 @@ def comment_area(post: Post) -> str:
     )
 
 
-def post_part(state: GalleryState, post: Post, body: Body) -> str:
-    """Everything specific to one post (cached per post by the server)."""
+def post_part(state: GalleryState, post: Post, body: Body, media_base: str | None = None) -> str:
+    """Everything specific to one post (cached per post by the server); image and
+    attachment URLs on the replica's own host ``media_base`` when given (``--media``)."""
     config = state.config
     return (
         "<article>\n"
         + header(config, post)
         + '<div class="gallview_contents">\n<div class="inner clear">\n'
         + '<div class="writing_view_box">'
-        + body_html.write_div(body)
+        + body_html.write_div(body, media_base)
         + "</div>\n</div>\n"
         + recommend_box(config, post)
-        + body_html.attachments(config.image_id, body)
+        + body_html.attachments(config.image_id, body, media_base)
         + "</div>\n</div>\n"
         + comment_area(post)
         + '</article>\n<div class="view_bottom_btnbox clear"><button type="button" '

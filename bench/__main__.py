@@ -1,0 +1,129 @@
+"""``python -m bench [--quick] [--only NAME ...]``: measure, and print one JSON line per figure.
+
+Figures (``bench/README.md`` says how each is measured):
+
+1. ``e2e``: crawler vs ceiling posts/s on a replica gallery, into PostgreSQL;
+2. ``parse``: ms per list page, view page and comment page through parsers and loaders;
+3. ``write``: items/s through the PostgreSQL pipeline vs raw ``COPY``;
+4. ``memory``: peak RSS of a long crawl, and RSS along it;
+5. ``scaling``: two scrapyd nodes vs one under a per-node politeness limit.
+
+``--quick`` runs every figure on small sizes (under two minutes); the default
+sizes are the project's (≥ 5,000 posts end to end, ≥ 50,000 for memory).
+Progress goes to stderr; stdout has only the JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bench import cores as core_choice
+from bench import database, machine
+from bench.figures import Figure, emit
+
+logger = logging.getLogger("bench")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each figure's workload is."""
+
+    e2e_posts: int  # post numbers of the end-to-end gallery (~95% are live posts)
+    e2e_repeats: int
+    parse_repeats: int
+    write_items: int
+    write_repeats: int
+    memory_posts: int
+    scaling_posts: int
+    scaling_delay: float
+
+
+FULL = Sizes(
+    e2e_posts=5_400,
+    e2e_repeats=3,
+    parse_repeats=200,
+    write_items=60_000,
+    write_repeats=3,
+    memory_posts=53_000,
+    scaling_posts=1_200,
+    scaling_delay=0.05,
+)
+QUICK = Sizes(
+    e2e_posts=700,
+    e2e_repeats=1,
+    parse_repeats=40,
+    write_items=10_000,
+    write_repeats=2,
+    memory_posts=2_500,
+    scaling_posts=160,
+    scaling_delay=0.05,
+)
+FIGURES = ("e2e", "parse", "write", "memory", "scaling")
+
+
+def _figures(name: str, admin_url: str, sizes: Sizes) -> Iterator[Figure]:
+    """The figures of one benchmark (modules imported on use: each pulls in its own stack)."""
+    cores = core_choice.choose()
+    if name == "e2e":
+        from bench import endtoend  # noqa: PLC0415
+
+        return endtoend.measure(admin_url, cores, sizes.e2e_posts, sizes.e2e_repeats)
+    if name == "parse":
+        from bench import parsecost  # noqa: PLC0415
+
+        return parsecost.measure(cores, sizes.parse_repeats)
+    if name == "write":
+        from bench import writepath  # noqa: PLC0415
+
+        return writepath.measure(admin_url, sizes.write_items, sizes.write_repeats)
+    if name == "memory":
+        from bench import memory  # noqa: PLC0415
+
+        return memory.measure(admin_url, cores, sizes.memory_posts)
+    from bench import scaling  # noqa: PLC0415
+
+    return scaling.measure(admin_url, sizes.scaling_posts, sizes.scaling_delay)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: under two minutes")
+    parser.add_argument(
+        "--only", action="append", choices=FIGURES, help="run only this benchmark (repeatable)"
+    )
+    parser.add_argument("--database-url", help="PostgreSQL server (default: as for the tests)")
+    parser.add_argument(
+        "--machine", action="store_true", help="print the machine's description and exit"
+    )
+    args = parser.parse_args(argv)
+    if args.machine:
+        print(machine.describe())
+        return 0
+    logging.basicConfig(level=logging.WARNING, format="bench: %(message)s", stream=sys.stderr)
+    logging.getLogger("bench").setLevel(logging.INFO)  # progress; the rest only warns
+    sizes = QUICK if args.quick else FULL
+    failed = []
+    started = time.monotonic()
+    with database.server(args.database_url) as admin_url:
+        for name in args.only or FIGURES:
+            logger.info("%s …", name)
+            try:
+                for figure in _figures(name, admin_url, sizes):
+                    emit(figure)
+            except Exception:
+                logger.exception("benchmark %s failed", name)
+                failed.append(name)
+    logger.info("done in %.0f s", time.monotonic() - started)
+    if failed:
+        logger.error("failed: %s", ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

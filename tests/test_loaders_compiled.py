@@ -1,0 +1,94 @@
+"""The loaders' compiled processors give exactly what ItemLoader's own machinery gives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from itemloaders import ItemLoader
+
+from dccrawl.loaders import CommentLoader, PostLoader
+from dccrawl.normalize import KST
+from dccrawl.site.comments import RawComment, parse_comment_page
+from dccrawl.site.views import parse_view
+from tests.test_site_views import full_page
+
+SAMPLES = Path(__file__).parent / "samples"
+CRAWLED = datetime(2026, 9, 30, 12, 30, tzinfo=KST)
+VIEW_URL = "https://gall.dcinside.com/mgallery/board/view/?id=tree&no=1019123"
+
+
+class _GeneralComment(CommentLoader):
+    """CommentLoader through ItemLoader's general (uncompiled) add_value and load_item."""
+
+    def add_value(self, field_name: Any, value: Any, *processors: Any, **kw: Any) -> Any:
+        return ItemLoader.add_value(self, field_name, value, *processors, **kw)
+
+    def load_item(self) -> Any:
+        return ItemLoader.load_item(self)
+
+
+class _GeneralPost(PostLoader):
+    def add_value(self, field_name: Any, value: Any, *processors: Any, **kw: Any) -> Any:
+        return ItemLoader.add_value(self, field_name, value, *processors, **kw)
+
+    def load_item(self) -> Any:
+        return ItemLoader.load_item(self)
+
+
+def _raw_comments() -> list[RawComment]:
+    raws: list[RawComment] = []
+    for path in sorted(SAMPLES.glob("comment-api-*.json")):
+        raws.extend(parse_comment_page(path.read_bytes()).comments)
+    assert raws
+    return raws
+
+
+def _same(compiled: Any, general: Any) -> None:
+    """Every value the general path set is the compiled one; the rest are the defaults."""
+    for name in compiled.fields:
+        if name in general:
+            assert compiled[name] == general[name], name
+        else:
+            assert compiled[name] in (None, [], False), name
+
+
+@pytest.mark.parametrize("index", range(len(_raw_comments())))
+def test_comments_load_the_same(index: int) -> None:
+    raw = _raw_comments()[index]
+    items = []
+    for cls in (CommentLoader, _GeneralComment):
+        loader = cls(crawled_at=CRAWLED, base_url=VIEW_URL)
+        loader.add_value("gallery_id", "tree")
+        loader.add_comment(raw)
+        items.append(loader.load_item())
+    _same(*items)
+
+
+def test_posts_load_the_same() -> None:
+    view = parse_view(full_page(), url=VIEW_URL)
+    items = []
+    for cls in (PostLoader, _GeneralPost):
+        loader = cls(crawled_at=CRAWLED, base_url=VIEW_URL)
+        loader.add_value("gallery_kind", "minor")
+        loader.add_value("url", VIEW_URL)
+        loader.add_view(view)
+        items.append(loader.load_item())
+    _same(*items)
+    assert items[0]["title"] == "제목 입니다"  # and the view really was loaded
+
+
+def test_list_values_and_none_go_through_like_map_compose() -> None:
+    loader = PostLoader(crawled_at=CRAWLED, base_url=VIEW_URL)
+    loader.add_value("image_urls", ["//dcimg1.dcinside.com/a.jpg", None, "/b.png"])
+    loader.add_value("title", None)
+    loader.add_value("views", "조회 1,234")
+    item = loader.load_item()
+    assert item["image_urls"] == [
+        "https://dcimg1.dcinside.com/a.jpg",
+        "https://gall.dcinside.com/b.png",
+    ]
+    assert item["title"] is None
+    assert item["views"] == 1234
