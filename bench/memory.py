@@ -4,7 +4,8 @@ One crawl of a replica gallery into an empty database, as in figure 1 (crawler
 and replica on their own cores). Every two seconds the crawler's RSS
 (``/proc/PID/status``) is read together with the number of view pages the
 replica has served so far (its ``/_replica/stats``: the crawl's progress in
-posts). The peak is the kernel's (``wait4``'s ``ru_maxrss``), so a spike between
+posts). The peak is the kernel's high-water mark of the crawler's memory
+(``VmHWM``, read at every sample and at ``spider_closed``), so a spike between
 two samples still counts.
 
 "Flat" is measured as the growth over the second half of the crawl: the median

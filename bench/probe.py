@@ -9,8 +9,8 @@ request, written to a buffered file):
 * at close, ``BENCH_PROBE_SUMMARY`` receives the seconds from ``spider_opened`` to
   ``spider_closed`` (pipelines have flushed by then: the database's last batch
   is inside the window), the CPU seconds the process used in that window (on a
-  machine shared with other work, the steadier measure of cost), and the
-  crawl's final stats.
+  machine shared with other work, the steadier measure of cost), the peak RSS
+  so far (``VmHWM``), and the crawl's final stats.
 """
 
 from __future__ import annotations
@@ -36,6 +36,18 @@ def _cpu_seconds() -> float:
     """User and system CPU seconds of this process so far (all its threads)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _peak_rss_kib() -> int | None:
+    """This process's peak RSS (``VmHWM``: since its exec, unlike ``ru_maxrss``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def _plain(value: object) -> object:
@@ -96,6 +108,7 @@ class RequestProbe:
         summary: dict[str, Any] = {
             "seconds": closed - (self.opened if self.opened is not None else closed),
             "cpu_seconds": cpu,
+            "peak_rss_kib": _peak_rss_kib(),
             "reason": reason,
             "stats": stats,
         }

@@ -4,8 +4,11 @@ Both are separate processes, started the way a user starts them, pinned to the
 crawler's core, with :mod:`bench.probe` added so that both are timed alike
 (``spider_opened`` → ``spider_closed``) and the crawler's requests can be
 replayed by the ceiling. While a process runs, its RSS can be sampled together
-with a progress count; its peak RSS comes from the kernel (``wait4``), so a
-spike between two samples is not missed.
+with a progress count. Its peak RSS is the kernel's high-water mark of the
+process's memory (``VmHWM``), read at every sample and by the probe at
+``spider_closed``, so a spike between two samples is not missed. (Not
+``wait4``'s ``ru_maxrss``: it also counts the instant between fork and exec, when
+the new process still shares this process's pages.)
 """
 
 from __future__ import annotations
@@ -122,15 +125,19 @@ def _setting(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _rss_mib(pid: int) -> float | None:
+def _memory_mib(pid: int) -> tuple[float, float] | None:
+    """(RSS, peak RSS) of a running process in MiB, from ``/proc/PID/status``."""
+    found: dict[str, float] = {}
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    found[line[:5]] = int(line.split()[1]) / 1024
     except (OSError, ValueError):
         return None
-    return None
+    if len(found) < 2:
+        return None
+    return found["VmRSS"], found["VmHWM"]
 
 
 def run(
@@ -150,13 +157,14 @@ def run(
     """
     summary.unlink(missing_ok=True)
     samples: list[Sample] = []
+    peak = 0.0
     started = time.monotonic()
     with open(log, "w", encoding="utf-8") as output:
         process = subprocess.Popen(
             [*prefix, *command], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
         )
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            pid, status = os.waitpid(process.pid, os.WNOHANG)
             if pid:
                 break
             elapsed = time.monotonic() - started
@@ -164,9 +172,10 @@ def run(
                 process.kill()
                 raise RunFailed(f"{command[2:5]} ran longer than {timeout:.0f} s; see {log}")
             if progress is not None:
-                rss = _rss_mib(process.pid)
-                if rss is not None:
-                    samples.append(Sample(elapsed, rss, progress()))
+                memory = _memory_mib(process.pid)
+                if memory is not None:
+                    samples.append(Sample(elapsed, memory[0], progress()))
+                    peak = max(peak, memory[1])
             time.sleep(interval if progress is not None else 0.05)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
@@ -178,7 +187,7 @@ def run(
         seconds=float(data["seconds"]),
         cpu_seconds=float(data["cpu_seconds"]),
         wall_seconds=wall,
-        peak_rss_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
+        peak_rss_mib=max(peak, (data.get("peak_rss_kib") or 0) / 1024),
         stats=data["stats"],
         samples=samples,
     )
