@@ -123,7 +123,7 @@ def handle_list(url: str, body: bytes) -> int:
 
 def handle_view(url: str, body: bytes) -> int:
     response = HtmlResponse(url, body=body, encoding="utf-8")
-    classify(response.body, "view", url=url)
+    classify(response.text, "view", url=url)  # as the middleware does
     view = views.parse_view(response, url=url)
     loader = PostLoader(crawled_at=datetime.now(KST), base_url=BASE)
     loader.add_value("gallery_kind", "major")
@@ -138,12 +138,10 @@ def handle_comments(url: str, body: bytes) -> int:
     signal = classify(response.body, "comments", url=url)
     page = comments.parse_comment_page(signal.payload or response.body)
     crawled_at = datetime.now(KST)
-    for raw in page.comments:
-        loader = CommentLoader(crawled_at=crawled_at, base_url=url)
-        loader.add_value("gallery_id", GALLERY)
-        loader.add_comment(raw)
-        loader.load_item()
-    return len(page.comments)
+    items = CommentLoader.load_comments(
+        page.comments, crawled_at=crawled_at, base_url=url, gallery_id=GALLERY
+    )
+    return len(items)
 
 
 HANDLERS: dict[str, Callable[[str, bytes], int]] = {

@@ -31,7 +31,7 @@ values (a full ``title`` timestamp beats a visible ``15:59``) in any order.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -187,15 +187,42 @@ class _KstLoader(ItemLoader):
         super().__init_subclass__(**kwargs)
         cls._plans = {}  # per class: compiled lazily, a field at a time
 
-    def _plan(self, field_name: str) -> _FieldPlan:
-        plan = self._plans.get(field_name)
+    @classmethod
+    def _plan_of(cls, field_name: str) -> _FieldPlan:
+        plan = cls._plans.get(field_name)
         if plan is None:
-            cls = type(self)
             inputs = getattr(cls, f"{field_name}_in", None)
             output = getattr(cls, f"{field_name}_out", None) or cls.default_output_processor
             plan = _FieldPlan(_compile_input(inputs), _compile_output(output))  # type: ignore[arg-type]
-            self._plans[field_name] = plan
+            cls._plans[field_name] = plan
         return plan
+
+    @staticmethod
+    def _run_inputs(
+        inputs: tuple[tuple[Callable[..., Any], bool], ...], value: Any, context: Context
+    ) -> list[Any]:
+        """A field's compiled ``MapCompose``: each function over every value, flattened."""
+        values: list[Any] = [value] if type(value) in _SCALARS else arg_to_iter(value)
+        for function, contextual in inputs:
+            results: list[Any] = []
+            for single in values:
+                try:
+                    out = (
+                        function(single, loader_context=context) if contextual else function(single)
+                    )
+                except Exception as error:  # the message ItemLoader's MapCompose gives
+                    raise ValueError(
+                        f"Error in MapCompose with {function!s} value={value!r} "
+                        f"error='{type(error).__name__}: {error!s}'"
+                    ) from error
+                if out is None:
+                    continue
+                if type(out) in _SCALARS:
+                    results.append(out)
+                else:
+                    results += arg_to_iter(out)
+            values = results
+        return values
 
     def add_value(
         self,
@@ -206,75 +233,55 @@ class _KstLoader(ItemLoader):
         **kw: Any,
     ) -> Self:
         """ItemLoader's ``add_value``, through the field's compiled input processor."""
-        plan = self._plans.get(field_name) if field_name else None  # type: ignore[arg-type]
-        if plan is None and field_name:
-            plan = self._plan(field_name)
+        plan = self._plan_of(field_name) if field_name else None
         inputs = plan.inputs if plan is not None else None
         if inputs is None or processors or re is not None or kw:
             return super().add_value(field_name, value, *processors, re=re, **kw)
         if value is None:
             return self
         assert field_name is not None
-        if len(inputs) == 1 and type(value) in _SCALARS:  # the common case, without lists
-            function, contextual = inputs[0]
-            try:
-                out = (
-                    function(value, loader_context=self.context) if contextual else function(value)
-                )
-            except Exception as error:  # the message ItemLoader's MapCompose gives
-                raise ValueError(
-                    f"Error in MapCompose with {function!s} value={value!r} "
-                    f"error='{type(error).__name__}: {error!s}'"
-                ) from error
-            if out is not None:
-                collected = self._local_values if self.parent is None else self._values
-                if type(out) in _SCALARS:
-                    collected.setdefault(field_name, []).append(out)
-                else:
-                    collected.setdefault(field_name, []).extend(arg_to_iter(out))
-            return self
-        values = arg_to_iter(value)
-        for function, contextual in inputs:
-            results: list[Any] = []
-            for single in values:
-                try:
-                    out = (
-                        function(single, loader_context=self.context)
-                        if contextual
-                        else function(single)
-                    )
-                except Exception as error:  # the message ItemLoader's MapCompose gives
-                    raise ValueError(
-                        f"Error in MapCompose with {function!s} value={value!r} "
-                        f"error='{type(error).__name__}: {error!s}'"
-                    ) from error
-                results += arg_to_iter(out)
-            values = results
+        values = self._run_inputs(inputs, value, self.context)
         if values:
             self._values.setdefault(field_name, []).extend(values)
         return self
 
-    def _output_value(self, field_name: str, values: list[Any]) -> Any:
-        """The field's output processor applied to its collected values (compiled)."""
-        plan = self._plans.get(field_name) or self._plan(field_name)
-        output = plan.output
+    @classmethod
+    def _output(cls, field_name: str, values: list[Any], context: Context) -> Any:
+        """The field's compiled output processor applied to its collected values.
+
+        ``_UNCOMPILED`` (an output processor the plan does not know) is the caller's
+        to handle."""
+        output = cls._plan_of(field_name).output
         if output is _TAKE_FIRST:
             for value in values:
                 if value is not None and value != "":
                     return value
             return None
         if output is _UNCOMPILED:
-            return self.get_output_value(field_name)
+            return _UNCOMPILED
         function, contextual = output  # type: ignore[misc]
         if function is None:  # Identity
             return values
         try:
-            return function(values, loader_context=self.context) if contextual else function(values)
+            return function(values, loader_context=context) if contextual else function(values)
         except Exception as error:  # the message ItemLoader's output processors give
             raise ValueError(
                 f"Error with output processor: field={field_name!r} value={values!r} "
                 f"error='{type(error).__name__}: {error!s}'"
             ) from error
+
+    def _output_value(self, field_name: str, values: list[Any]) -> Any:
+        value = self._output(field_name, values, self.context)
+        return self.get_output_value(field_name) if value is _UNCOMPILED else value
+
+    @classmethod
+    def _fill_defaults(cls, item: Any) -> Any:
+        present = set(item.keys())
+        for name in item.fields:
+            if name not in present:
+                default = cls._defaults.get(name)
+                item[name] = list(default) if isinstance(default, list) else default
+        return item
 
     def __init__(
         self,
@@ -304,12 +311,7 @@ class _KstLoader(ItemLoader):
             value = self._output_value(field_name, collected[field_name])
             if value is not None:
                 item[field_name] = value
-        present = set(item.keys())
-        for name in item.fields:
-            if name not in present:
-                default = self._defaults.get(name)
-                item[name] = list(default) if isinstance(default, list) else default
-        return item
+        return self._fill_defaults(item)
 
 
 class PostLoader(_KstLoader):
@@ -406,13 +408,75 @@ class CommentLoader(_KstLoader):
 
     def add_comment(self, comment: RawComment) -> CommentLoader:
         """Add every field of a parsed comment row (``post_no`` from its ``parent``)."""
-        self.add_value("post_no", comment.post_no)
-        self.add_value("comment_no", comment.comment_no)
-        self.add_value("parent_no", comment.parent_no)
-        # The API's name/user_id/ip are the data attributes of the rendered comment.
-        self._add_writer(comment.name, comment.user_id or "", comment.ip or "", None)
-        self.add_value("created_at", comment.reg_date)
-        self.add_value("body_text", comment.memo)
-        self.add_value("dccon_url", comment.memo)
-        self.add_value("is_deleted", comment.is_deleted)
+        for field_name, value in self._comment_values(comment):
+            self.add_value(field_name, value)
         return self
+
+    @staticmethod
+    def _comment_values(comment: RawComment) -> Iterator[tuple[str, object]]:
+        """The (field, raw value) pairs of one comment row, in the order they are added."""
+        yield "post_no", comment.post_no
+        yield "comment_no", comment.comment_no
+        yield "parent_no", comment.parent_no
+        # The API's name/user_id/ip are the data attributes of the rendered comment.
+        writer = normalize.resolve_writer(comment.name, comment.user_id or "", comment.ip or "")
+        yield "writer_nick", writer.nick
+        yield "writer_uid", writer.uid
+        yield "writer_ip", writer.ip
+        yield "created_at", comment.reg_date
+        yield "body_text", comment.memo
+        yield "dccon_url", comment.memo
+        yield "is_deleted", comment.is_deleted
+
+    @classmethod
+    def load_comments(
+        cls,
+        comments: Iterable[RawComment],
+        *,
+        crawled_at: datetime,
+        base_url: str | None = None,
+        **shared: object,
+    ) -> list[Comment]:
+        """One item per comment row: for each, exactly what ::
+
+            loader = CommentLoader(crawled_at=crawled_at, base_url=base_url)
+            for name, value in shared.items():   # e.g. gallery_id=…, post_no=…
+                loader.add_value(name, value)
+            item = loader.add_comment(raw).load_item()
+
+        gives, through the same processors. Why: a crawl loads ~20 comments per
+        post, and a loader object per comment (its context, its value lists, the
+        ``load_item`` walk) cost as much as normalising the fields themselves.
+        Here the shared values are normalised once and no loader is built.
+        """
+        kst = normalize.as_kst(crawled_at)
+        context: Context = {"crawled_at": kst, "base_url": base_url}
+        common: dict[str, list[Any]] = {}
+        for name, value in (("crawled_at", kst), *shared.items()):
+            values = cls._inputs_of(name, value, context)
+            if values:
+                common.setdefault(name, []).extend(values)
+        items: list[Comment] = []
+        for comment in comments:
+            collected = {name: list(values) for name, values in common.items()}
+            for name, value in cls._comment_values(comment):
+                values = cls._inputs_of(name, value, context)
+                if values:
+                    collected.setdefault(name, []).extend(values)
+            item = Comment()
+            for name, values in collected.items():
+                out = cls._output(name, values, context)
+                if out is _UNCOMPILED:
+                    raise TypeError(f"{cls.__name__}.{name}_out is not a compiled processor")
+                if out is not None:
+                    item[name] = out
+            items.append(cls._fill_defaults(item))
+        return items
+
+    @classmethod
+    def _inputs_of(cls, field_name: str, value: object, context: Context) -> list[Any]:
+        """``add_value(field_name, value)``'s contribution to the field's values."""
+        inputs = cls._plan_of(field_name).inputs
+        if inputs is None:
+            raise TypeError(f"{cls.__name__}.{field_name}_in is not a compiled processor")
+        return [] if value is None else cls._run_inputs(inputs, value, context)

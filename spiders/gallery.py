@@ -478,14 +478,15 @@ class GallerySpider(scrapy.Spider):
         self, raws: list[comment_pages.RawComment], post_no: int, crawled_at: datetime
     ) -> Iterator[Any]:
         """``Comment`` items from raw records, whichever path (endpoint or browser) read them."""
-        view_url = self._view_url(post_no)
-        for raw in raws:
-            loader = CommentLoader(crawled_at=crawled_at, base_url=view_url)
-            loader.add_value("gallery_id", self.gallery)
-            loader.add_value("post_no", post_no)
-            loader.add_comment(raw)
-            self._count(S.COMMENTS)
-            yield loader.load_item()
+        items = CommentLoader.load_comments(
+            raws,
+            crawled_at=crawled_at,
+            base_url=self._view_url(post_no),
+            gallery_id=self.gallery,
+            post_no=post_no,
+        )
+        self._count(S.COMMENTS, len(items))
+        yield from items
 
     # --- comments through the browser (scrapy-playwright) --------------------------------
 

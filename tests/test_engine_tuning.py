@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 
-from scrapy.exceptions import DropItem
+import pytest
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
+from dccrawl.extensions.gctuning import GarbageCollectorTuning
 from dccrawl.logformatter import LevelAwareLogFormatter
 from dccrawl.statscollector import PlainStatsCollector
 from tests.pipeline_harness import make_post
@@ -61,3 +65,41 @@ def test_plain_stats_collector_methods_are_not_wrapped_per_access() -> None:
     # Scrapy's own collector hands out a deprecation-checking wrapper on each access.
     assert inspect.ismethod(stats.inc_value)
     assert stats.inc_value.__func__ is StatsCollector.inc_value
+
+
+def _collector_tuning(settings: dict[str, object]) -> GarbageCollectorTuning:
+    return GarbageCollectorTuning.from_crawler(get_crawler(settings_dict=settings))
+
+
+def test_the_collector_is_tuned_for_the_crawl_and_restored_after() -> None:
+    before = gc.get_threshold()
+    tuning = _collector_tuning({"DCCRAWL_GC_THRESHOLDS": [40_000, 15, 5]})
+    try:
+        tuning.engine_started()
+        assert gc.get_threshold() == (40_000, 15, 5)
+        assert gc.get_freeze_count() > 0  # the startup heap is out of the collector's way
+    finally:
+        tuning.engine_stopped()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_project_settings_turn_the_tuning_on() -> None:
+    settings = get_project_settings()
+    assert "dccrawl.extensions.gctuning.GarbageCollectorTuning" in settings.getdict("EXTENSIONS")
+    assert settings.getbool("DCCRAWL_GC_TUNING")
+    project = {"DCCRAWL_GC_THRESHOLDS": settings.getlist("DCCRAWL_GC_THRESHOLDS")}
+    assert _collector_tuning(project).thresholds == (50_000, 20, 10)
+
+
+def test_the_tuning_can_be_turned_off() -> None:
+    with pytest.raises(NotConfigured):
+        _collector_tuning({"DCCRAWL_GC_TUNING": False})
+    with pytest.raises(NotConfigured):
+        _collector_tuning({"DCCRAWL_GC_THRESHOLDS": []})
+
+
+@pytest.mark.parametrize("thresholds", [[1, 2], ["many", 1, 1], [0, 10, 10]])
+def test_bad_thresholds_are_a_clear_error(thresholds: list[object]) -> None:
+    with pytest.raises(ValueError, match="DCCRAWL_GC_THRESHOLDS"):
+        _collector_tuning({"DCCRAWL_GC_THRESHOLDS": thresholds})

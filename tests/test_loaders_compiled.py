@@ -67,6 +67,33 @@ def test_comments_load_the_same(index: int) -> None:
     _same(*items)
 
 
+def test_load_comments_gives_what_a_loader_per_comment_gives() -> None:
+    raws = _raw_comments()
+    batch = CommentLoader.load_comments(
+        raws, crawled_at=CRAWLED, base_url=VIEW_URL, gallery_id="tree", post_no="1019123"
+    )
+    singles = []
+    for raw in raws:
+        loader = _GeneralComment(crawled_at=CRAWLED, base_url=VIEW_URL)
+        loader.add_value("gallery_id", "tree")
+        loader.add_value("post_no", "1019123")
+        singles.append(loader.add_comment(raw).load_item())
+    assert len(batch) == len(singles)
+    for item, single in zip(batch, singles, strict=True):
+        _same(item, single)
+        assert item["post_no"] == 1019123  # the shared value comes first, as added first
+
+
+def test_load_comments_sets_every_field_and_shares_nothing_between_items() -> None:
+    first, second = CommentLoader.load_comments(
+        _raw_comments()[:2], crawled_at=CRAWLED, base_url=VIEW_URL, gallery_id="tree"
+    )
+    assert set(first.keys()) == set(first.fields)
+    assert first["crawled_at"] == CRAWLED
+    assert first["gallery_id"] == second["gallery_id"] == "tree"
+    assert first["comment_no"] != second["comment_no"]
+
+
 def test_posts_load_the_same() -> None:
     view = parse_view(full_page(), url=VIEW_URL)
     items = []

@@ -313,6 +313,23 @@ def test_dccon_url() -> None:
     assert n.dccon_url(memo) == "https://dcimg5.dcinside.com/dccon.php?no=1&p=2"
 
 
+def test_a_cached_dccon_resolves_against_each_callers_base_url() -> None:
+    memo = '<img class="written_dccon" src="/dccon.php?no=7" alt="x">'
+    first = n.dccon_url(memo, "https://gall.dcinside.com/board/view/?id=a&no=1")
+    again = n.dccon_url(memo, "https://other.example/board/view/?id=a&no=2")
+    assert (first, again) == (
+        "https://gall.dcinside.com/dccon.php?no=7",
+        "https://other.example/dccon.php?no=7",
+    )
+
+
+def test_a_cached_writer_is_the_same_writer() -> None:
+    assert n.split_writer_text("ㅇㅇ(110.8)") == n.split_writer_text("ㅇㅇ(110.8)")
+    assert n.split_writer_text("ㅇㅇ(110.8)") == n.Writer("ㅇㅇ", None, "110.8", False)
+    long_nick = "가" * 200 + "(1.2)"  # past the cache's length limit: still read the same way
+    assert n.split_writer_text(long_nick) == n.Writer("가" * 200, None, "1.2", False)
+
+
 def test_dccon_url_absent() -> None:
     assert n.dccon_url("그냥 댓글") is None
 

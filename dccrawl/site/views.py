@@ -9,7 +9,8 @@ date ``span.gall_date[title]`` and ``span.gall_count``/``gall_reply_num``/
 (older pages: the box alone); after it comes ``div.btn_recommend_box``.
 Hidden inputs (``#e_s_n_o``, ``#_GALLTYPE_``, …) feed the comment API.
 
-One parse per page and a handful of compiled XPaths: the target is ≤ 3 ms for
+One parse per page, one walk over it for the lookups that span the document
+(:func:`_scan`), and compiled XPaths within the header: the target is ≤ 3 ms for
 an 80 KB page. The list of other posts that the site prints under the post
 (``table.gall_list``, half the page's bytes and most of its elements) and the
 right-hand column are cut from the text before parsing: nothing of the post is in
@@ -69,7 +70,6 @@ class ViewPage:
     hidden: dict[str, str] = field(default_factory=dict)
 
 
-_VIEW_WRITER = etree.XPath(f"descendant::div[@data-loc='view'][{has_class('gall_writer')}]")
 _SCOPED_WRITER = etree.XPath(f".//*[{has_class('gall_writer')}]")
 _NICK = etree.XPath(f".//*[{has_class('nickname')}]")
 _IP = etree.XPath(f".//*[{has_class('ip')}]")
@@ -93,19 +93,9 @@ _COUNTER = {
     )
     for name, tags in _COUNTER_TAGS.items()
 }
-# One scan collects every landmark ``div`` (first of each kind, in document order);
-# five separate ``//div[…]`` searches cost five scans of an 80 KB page.
-_LANDMARKS = (
-    "gallview_head",
-    "write_div",
-    "writing_view_box",
-    "btn_recommend_box",
-    "appending_file_box",
-)
-_LANDMARK_DIVS = etree.XPath(
-    "descendant::div[@class]["
-    + " or ".join(f"contains(@class, '{name}')" for name in _LANDMARKS)
-    + "]"
+# The landmark ``div``s, by class token (the first of each kind in document order).
+_LANDMARKS = frozenset(
+    {"gallview_head", "write_div", "writing_view_box", "btn_recommend_box", "appending_file_box"}
 )
 _RECOMMEND_AFTER = etree.XPath(f"boolean(following::div[{has_class('btn_recommend_box')}])")
 _UP_NUM = etree.XPath(f".//*[{has_class('up_num')}]")
@@ -113,8 +103,6 @@ _SUP_NUM = etree.XPath(f".//*[{has_class('sup_num')}]//*[{has_class('smallnum')}
 _DOWN_BOX = etree.XPath(f".//*[{has_class('down_num_box')}]")
 _DOWN_NUM = etree.XPath(f".//*[{has_class('down_num')}]")
 _ATTACHMENTS = etree.XPath(f".//ul[{has_class('appending_file')}]/li//a")
-_INPUTS = etree.XPath("//input[@id or @name]")
-_COMMENT_SCRIPTS = etree.XPath("//script[contains(., 'comment_id') or contains(., 'comment_no')]")
 _DOC_DATA = re.compile(
     r"""\$\(\s*document\s*\)\s*\.\s*data\(\s*['"](comment_id|comment_no)['"]\s*,\s*['"]([^'"]*)['"]"""
 )
@@ -196,42 +184,62 @@ def _without_block(text: str, start_tag: re.Pattern[str], tag: str, name: str, a
     return text[: block.start()] + text[end + len(close) :]
 
 
-def _landmarks(root: etree._Element) -> dict[str, etree._Element]:
-    """The first ``div`` of each landmark class (exact class token), by class name."""
-    found: dict[str, etree._Element] = {}
-    for div in _LANDMARK_DIVS(root):
-        for token in (div.get("class") or "").split():
-            if token in _LANDMARKS and token not in found:
-                found[token] = div
+@dataclass
+class _Scan:
+    """What one walk over the page finds: every lookup that needs the whole document.
+
+    Each separate XPath over a 35 KB page costs a full traversal (~0.07 ms); the
+    landmarks, the post's writer block, the hidden inputs and the comment-thread
+    scripts used to be four of them (``bench/RESULTS.md``).
+    """
+
+    landmarks: dict[str, etree._Element] = field(default_factory=dict)
+    view_writer: etree._Element | None = None  # the first div.gall_writer[data-loc=view]
+    hidden: dict[str, str] = field(default_factory=dict)  # hidden inputs by id, then name
+    document_data: dict[str, str] = field(default_factory=dict)  # $(document).data(k, v)
+
+
+def _scan(root: etree._Element) -> _Scan:
+    """One pass over the ``div``, ``input`` and ``script`` elements, in document order."""
+    found = _Scan()
+    landmarks, hidden, data = found.landmarks, found.hidden, found.document_data
+    for el in root.iter("div", "input", "script"):
+        tag = el.tag
+        if tag == "div":
+            classes = el.get("class")
+            if not classes:
+                continue
+            tokens = classes.split()
+            for token in tokens:
+                if token in _LANDMARKS and token not in landmarks:
+                    landmarks[token] = el
+            if (
+                found.view_writer is None
+                and "gall_writer" in tokens
+                and el.get("data-loc") == "view"
+            ):
+                found.view_writer = el
+        elif tag == "input":
+            if (el.get("type") or "").strip().lower() != "hidden":
+                continue
+            value = el.get("value") or ""
+            for key in (el.get("id"), el.get("name")):
+                if key and key not in hidden:
+                    hidden[key] = value
+        else:
+            code = el.text
+            if code and ("comment_id" in code or "comment_no" in code):
+                for key, value in _DOC_DATA.findall(code):
+                    data.setdefault(key, value)
     return found
 
 
-def _hidden_inputs(root: etree._Element) -> dict[str, str]:
-    """Values of the page's hidden inputs by id (and by name where there is no id)."""
-    values: dict[str, str] = {}
-    for el in _INPUTS(root):
-        if (el.get("type") or "").strip().lower() != "hidden":
-            continue
-        value = el.get("value") or ""
-        for key in (el.get("id"), el.get("name")):
-            if key and key not in values:
-                values[key] = value
-    return values
-
-
-def _document_data(root: etree._Element) -> dict[str, str]:
-    data: dict[str, str] = {}
-    for script in _COMMENT_SCRIPTS(root):
-        for key, value in _DOC_DATA.findall(script.text or ""):
-            data.setdefault(key, value)
-    return data
-
-
 def _writer(
-    root: etree._Element, scope: etree._Element | None
+    root: etree._Element, scope: etree._Element | None, block: etree._Element | None
 ) -> tuple[etree._Element | None, str | None]:
-    """The post's writer block and its visible nick(+IP) text (never a comment's or a row's)."""
-    block = first(_VIEW_WRITER(root))
+    """The post's writer block and its visible nick(+IP) text (never a comment's or a row's).
+
+    ``block`` is the page's ``div.gall_writer[data-loc=view]`` when it has one."""
     if block is None and scope is not None:
         block = first(_SCOPED_WRITER(scope))
     holder = block if block is not None else scope
@@ -287,7 +295,8 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
     root = root_of(without_post_list(text) if text is not None else page)
     if root is None:
         raise BrokenPage("view page could not be parsed")
-    marks = _landmarks(root)
+    scan = _scan(root)
+    marks = scan.landmarks
     body = marks.get("write_div")
     source = "write_div"
     if body is None:
@@ -300,10 +309,10 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
         raise BrokenPage("view page without the recommend box after the body (truncated?)")
 
     scope = marks.get("gallview_head")
-    block, writer_text = _writer(root, scope)
+    block, writer_text = _writer(root, scope, scan.view_writer)
     date = _one(root, scope, "gall_date")
     down_box = first(_DOWN_BOX(box))
-    hidden = _hidden_inputs(root)
+    hidden = scan.hidden
     attachments: list[tuple[str, str | None]] = []
     files = marks.get("appending_file_box")
     for a in _ATTACHMENTS(files) if files is not None else ():
@@ -328,6 +337,6 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
         body_html=inner_html(body),
         body_source=source,
         attachments=attachments,
-        context=_context(hidden, url, _document_data(root)),
+        context=_context(hidden, url, scan.document_data),
         hidden={k: hidden[k] for k in _HIDDEN_KEYS if k in hidden},
     )
