@@ -248,7 +248,10 @@ class GallerySpider(scrapy.Spider):
             self._list_signal(response, signal)
             return
         try:
-            page = lists.parse_list_page(response)
+            # The text, not the response: ``response.selector`` would tie the response
+            # and its parsed tree into a reference cycle, freed only by the cyclic
+            # garbage collector (which runs rarely during a crawl, extensions/gctuning.py).
+            page = lists.parse_list_page(response.text)
         except PageError as error:
             self._give_up(response.url, f"unparseable list page ({error.reason})")
             return
