@@ -20,144 +20,57 @@ end, is in ``detail``.
 
 from __future__ import annotations
 
-import configparser
 import datetime as dt
-import json
 import logging
-import os
 import re
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
 
 import psycopg
 
 from bench.database import scratch
 from bench.figures import Figure
-from bench.replica import ROOT, ReplicaServer
+from bench.replica import ReplicaServer
 from dccrawl.db.migrate import migrate
+from tests.scrapyd_nodes import ScrapydNode, deploy_config, scrapyd_deploy
 
 logger = logging.getLogger(__name__)
 
 GALLERY = "scaling"
 PROJECT = "dccrawl"
 TARGET_RATIO = 1.8
-SCRAPYD_DEPLOY = str(Path(sys.executable).with_name("scrapyd-deploy"))
 # Scrapy's final stats in a job log: 'start_time': datetime.datetime(2026, 11, 27, ...)
 _STAT_TIME = re.compile(r"'(start_time|finish_time)': datetime\.datetime\(([\d, ]+)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def schedule(node: ScrapydNode, arguments: Mapping[str, str], settings: Mapping[str, str]) -> str:
+    """Queue one gallery job on ``node`` (scrapyd's ``schedule.json``); its job id."""
+    form = [("project", PROJECT), ("spider", "gallery"), *arguments.items()]
+    form += [("setting", f"{name}={value}") for name, value in settings.items()]
+    answer = node.post("schedule.json", form)
+    if answer.get("status") != "ok":
+        raise RuntimeError(f"scrapyd {node.url} refused the job: {answer}")
+    return str(answer["jobid"])
 
 
-def _api(url: str, data: Mapping[str, Any] | list[tuple[str, str]] | None = None) -> Any:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    with urllib.request.urlopen(url, data=body, timeout=30) as answer:
-        return json.loads(answer.read())
+def finished(node: ScrapydNode, job: str) -> bool:
+    jobs = node.api(f"listjobs.json?project={PROJECT}")
+    return any(entry.get("id") == job for entry in jobs.get("finished", []))
 
 
-class ScrapydNode:
-    """One ``scrapyd`` process with a folder of its own (config, eggs, logs, queue)."""
-
-    def __init__(self, root: Path, name: str) -> None:
-        self.root = root
-        self.name = name
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        config = configparser.ConfigParser()
-        config["scrapyd"] = {
-            "bind_address": "127.0.0.1",
-            "http_port": str(self.port),
-            "max_proc": "1",
-            "poll_interval": "0.2",  # default 5 s: a job would wait that long to start
-            "eggs_dir": str(self.root / "eggs"),
-            "logs_dir": str(self.root / "logs"),
-            "dbs_dir": str(self.root / "dbs"),
-            "items_dir": "",
-        }
-        with open(self.root / "scrapyd.conf", "w", encoding="utf-8") as out:
-            config.write(out)
-        log = open(self.root / "scrapyd.log", "wb")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "scrapyd", "--pidfile="],
-            cwd=self.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if _api(f"{self.url}/daemonstatus.json").get("status") == "ok":
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"scrapyd {self.name} did not start; see {self.root}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def schedule(self, arguments: Mapping[str, str], settings: Mapping[str, str]) -> str:
-        """Queue one gallery job; its job id."""
-        form = [("project", PROJECT), ("spider", "gallery"), *arguments.items()]
-        form += [("setting", f"{name}={value}") for name, value in settings.items()]
-        answer = _api(f"{self.url}/schedule.json", form)
-        if answer.get("status") != "ok":
-            raise RuntimeError(f"scrapyd {self.name} refused the job: {answer}")
-        return str(answer["jobid"])
-
-    def finished(self, job: str) -> bool:
-        jobs = _api(f"{self.url}/listjobs.json?project={PROJECT}")
-        return any(entry.get("id") == job for entry in jobs.get("finished", []))
-
-    def window(self, job: str) -> tuple[dt.datetime, dt.datetime]:
-        """When the job's spider opened and closed (its final stats, in its log)."""
-        text = (self.root / "logs" / PROJECT / "gallery" / f"{job}.log").read_text(
-            encoding="utf-8", errors="replace"
-        )
-        times = {name: _datetime(numbers) for name, numbers in _STAT_TIME.findall(text)}
-        if set(times) != {"start_time", "finish_time"}:
-            raise RuntimeError(f"job {job} on {self.name} logged no final stats: {text[-2000:]}")
-        return times["start_time"], times["finish_time"]
+def window(node: ScrapydNode, job: str) -> tuple[dt.datetime, dt.datetime]:
+    """When the job's spider opened and closed (its final stats, in its log)."""
+    text = (node.root / "logs" / PROJECT / "gallery" / f"{job}.log").read_text(
+        encoding="utf-8", errors="replace"
+    )
+    times = {name: _datetime(numbers) for name, numbers in _STAT_TIME.findall(text)}
+    if set(times) != {"start_time", "finish_time"}:
+        raise RuntimeError(f"job {job} on {node.url} logged no final stats: {text[-2000:]}")
+    return times["start_time"], times["finish_time"]
 
 
 def _datetime(numbers: str) -> dt.datetime:
@@ -167,26 +80,13 @@ def _datetime(numbers: str) -> dt.datetime:
 
 def deploy(nodes: list[ScrapydNode], folder: Path) -> None:
     """``scrapyd-deploy`` the project onto every node (targets in a scrapy.cfg of our own)."""
-    config = configparser.ConfigParser()
-    for node in nodes:
-        config[f"deploy:{node.name}"] = {"url": node.url, "project": PROJECT}
-    (folder / "scrapy.cfg").parent.mkdir(parents=True, exist_ok=True)
-    with open(folder / "scrapy.cfg", "w", encoding="utf-8") as out:
-        config.write(out)
-    # scrapyd-deploy reads the targets of $XDG_CONFIG_HOME/scrapy.cfg besides the project's.
-    environment = {**os.environ, "XDG_CONFIG_HOME": str(folder)}
-    for node in nodes:
-        completed = subprocess.run(
-            [SCRAPYD_DEPLOY, node.name, "-p", PROJECT],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"scrapyd-deploy {node.name} failed: {completed.stderr[-2000:]}")
+    targets = {f"bench-node-{n}": node for n, node in enumerate(nodes, 1)}
+    environment = deploy_config(folder, targets)
+    for name in targets:
+        process = scrapyd_deploy(name, "-p", PROJECT, env=environment)
+        _out, errors = process.communicate(timeout=300)
+        if process.returncode != 0:
+            raise RuntimeError(f"scrapyd-deploy {name} failed: {errors[-2000:]}")
 
 
 @dataclass
@@ -222,18 +122,27 @@ def _run(
         }
         started = time.monotonic()
         jobs = [
-            (node, node.schedule({"gallery": GALLERY, "posts": f"{first}-{last}"}, settings))
+            (node, schedule(node, {"gallery": GALLERY, "posts": f"{first}-{last}"}, settings))
             for node, (first, last) in zip(nodes, ranges, strict=True)
         ]
-        while not all(node.finished(job) for node, job in jobs):
+        while not all(finished(node, job) for node, job in jobs):
             time.sleep(0.2)
         wall = time.monotonic() - started
-        windows = [node.window(job) for node, job in jobs]
+        windows = [window(node, job) for node, job in jobs]
         with psycopg.connect(database) as conn:
             row = conn.execute("SELECT count(*) FROM posts").fetchone()
     posts = int(row[0]) if row else 0
     crawl = (max(end for _, end in windows) - min(start for start, _ in windows)).total_seconds()
     return RunResult(posts, crawl, wall)
+
+
+def _node(stack: ExitStack, root: Path) -> ScrapydNode:
+    """A started node (one job at a time, polling its queue every 0.2 s), stopped with
+    ``stack``: the tests' scrapyd node, with the configuration the README ships."""
+    node = ScrapydNode(root, max_proc=1, poll_interval=0.2)
+    stack.callback(node.stop)
+    node.start()
+    return node
 
 
 def measure(admin_url: str, posts: int, delay: float) -> Iterator[Figure]:
@@ -242,9 +151,7 @@ def measure(admin_url: str, posts: int, delay: float) -> Iterator[Figure]:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dccrawl-bench-")))
         replica = stack.enter_context(ReplicaServer([f"{GALLERY}:major:{posts}:noheads"]))
-        nodes = [
-            stack.enter_context(ScrapydNode(folder / f"node{n}", f"bench-node-{n}")) for n in (1, 2)
-        ]
+        nodes = [_node(stack, folder / f"node{n}") for n in (1, 2)]
         deploy(nodes, folder / "config")
         one = _run(nodes[:1], [(1, posts)], admin_url, replica.base_url, delay)
         logger.info("scaling, one node: %d posts in %.1f s", one.posts, one.crawl_seconds)

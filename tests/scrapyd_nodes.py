@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from base64 import b64encode
 from pathlib import Path
@@ -111,6 +112,19 @@ class ScrapydNode:
             },
         )
         with urllib.request.urlopen(request, timeout=10) as response:
+            data: dict[str, Any] = json.loads(response.read())
+            return data
+
+    def post(self, endpoint: str, form: list[tuple[str, str]]) -> dict[str, Any]:
+        """POST a form to an endpoint (``schedule.json``…) with the node's credentials."""
+        request = urllib.request.Request(
+            f"{self.url}/{endpoint}",
+            data=urllib.parse.urlencode(form).encode(),
+            headers={
+                "Authorization": "Basic " + b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
             data: dict[str, Any] = json.loads(response.read())
             return data
 

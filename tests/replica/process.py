@@ -83,19 +83,26 @@ class ReplicaProcess(_Base):
         python: str = sys.executable,
         startup_timeout: float = 30.0,
         env: dict[str, str] | None = None,
+        prefix: Sequence[str] = (),
+        quiet: bool = False,
     ) -> None:
+        """``prefix`` goes before the command (``taskset -c 0``: the benchmarks pin the
+        replica to a core); ``quiet`` discards the server's stderr (its log)."""
         self.args = list(args)
         self.python = python
         self.startup_timeout = startup_timeout
         self.env = env
+        self.prefix = list(prefix)
+        self.quiet = quiet
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> str:
-        cmd = [self.python, "-m", "tests.replica", "serve", "--port", "0", *self.args]
+        cmd = [*self.prefix, self.python, "-m", "tests.replica", "serve", "--port", "0"]
         self.proc = subprocess.Popen(
-            cmd,
+            [*cmd, *self.args],
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if self.quiet else None,
             text=True,
             env={**os.environ, **(self.env or {})},
         )
