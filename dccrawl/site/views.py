@@ -85,11 +85,8 @@ _COUNTER_TAGS = {
     "nickname": ("span", "em"),
 }
 _COUNTER = {
-    name: (
-        etree.XPath(f".//*[{has_class(name)}]"),
-        tuple(
-            etree.XPath(f"descendant::{tag}[{has_class(name)}][not(ancestor::td)]") for tag in tags
-        ),
+    name: tuple(
+        etree.XPath(f"descendant::{tag}[{has_class(name)}][not(ancestor::td)]") for tag in tags
     )
     for name, tags in _COUNTER_TAGS.items()
 }
@@ -128,14 +125,29 @@ _HIDDEN_KEYS = (
 )
 
 
-def _one(root: etree._Element, scope: etree._Element | None, name: str) -> etree._Element | None:
-    """The first element of class ``name`` in the header scope, else in the page (non-table)."""
-    scoped, anywhere = _COUNTER[name]
-    if scope is not None:
-        el = first(scoped(scope))
-        if el is not None:
-            return el
-    for xpath in anywhere:
+def _by_class(scope: etree._Element | None) -> dict[str, etree._Element]:
+    """The first element below ``scope`` of each class token (one walk of the header
+    instead of an XPath per field)."""
+    found: dict[str, etree._Element] = {}
+    if scope is None:
+        return found
+    for el in scope.iterdescendants(etree.Element):
+        classes = el.get("class")
+        if classes:
+            for token in classes.split():
+                found.setdefault(token, el)
+    return found
+
+
+def _one(
+    root: etree._Element, header: dict[str, etree._Element], name: str
+) -> etree._Element | None:
+    """The first element of class ``name`` in the header (``_by_class``), else in the page
+    (outside tables)."""
+    el = header.get(name)
+    if el is not None:
+        return el
+    for xpath in _COUNTER[name]:
         el = first(xpath(root))
         if el is not None:
             return el
@@ -245,7 +257,7 @@ def _writer(
     holder = block if block is not None else scope
     nick = first(_NICK(holder)) if holder is not None else None
     if nick is None and block is None:
-        nick = _one(root, None, "nickname")
+        nick = _one(root, {}, "nickname")
     ip = first(_IP(holder)) if holder is not None else None
     if nick is None:
         return block, None
@@ -309,8 +321,9 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
         raise BrokenPage("view page without the recommend box after the body (truncated?)")
 
     scope = marks.get("gallview_head")
+    header = _by_class(scope)
     block, writer_text = _writer(root, scope, scan.view_writer)
-    date = _one(root, scope, "gall_date")
+    date = _one(root, header, "gall_date")
     down_box = first(_DOWN_BOX(box))
     hidden = scan.hidden
     attachments: list[tuple[str, str | None]] = []
@@ -319,21 +332,21 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
         href = (a.get("href") or "").strip()
         if href and not href.lower().startswith("javascript:"):
             attachments.append((urljoin(url, href) if url else href, text_of(a)))
-    recommend = text_of(_one(root, scope, "gall_reply_num")) or text_of(first(_UP_NUM(box)))
+    recommend = text_of(_one(root, header, "gall_reply_num")) or text_of(first(_UP_NUM(box)))
     return ViewPage(
-        title=text_of(_one(root, scope, "title_subject")),
-        head=text_of(_one(root, scope, "title_headtext")),
+        title=text_of(_one(root, header, "title_subject")),
+        head=text_of(_one(root, header, "title_headtext")),
         writer_nick=attr(block, "data-nick"),
         writer_uid=attr(block, "data-uid"),
         writer_ip=attr(block, "data-ip"),
         writer_text=writer_text,
         date_title=attr(date, "title"),
         date_text=text_of(date),
-        views=text_of(_one(root, scope, "gall_count")),
+        views=text_of(_one(root, header, "gall_count")),
         recommend=recommend,
         recommend_fixed=text_of(first(_SUP_NUM(box))),
         downvotes=text_of(first(_DOWN_NUM(down_box))) if down_box is not None else None,
-        comment_count=text_of(_one(root, scope, "gall_comment")) or hidden.get("comment_cnt"),
+        comment_count=text_of(_one(root, header, "gall_comment")) or hidden.get("comment_cnt"),
         body_html=inner_html(body),
         body_source=source,
         attachments=attachments,
