@@ -73,6 +73,8 @@ def mutate_html(html: str, cut: int | None, ops: list[tuple[str, int, str]]) -> 
     root = lxml.html.fromstring(html)
     for op, index, raw in ops:
         elements = [e for e in root.iter() if isinstance(e.tag, str) and e is not root]
+        if not elements:  # every element dropped already: nothing left to mutate
+            break
         element = elements[index % len(elements)]
         text = _XML_UNSAFE.sub("", raw)  # lxml refuses what no HTML parser would produce
         if op == "drop":
