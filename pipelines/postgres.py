@@ -136,7 +136,8 @@ class PostgresPipeline:
         delay = _FIRST_DELAY
         while True:
             try:
-                applied = await asyncio.to_thread(migrate, self.target.url)
+                # migrate() logs each migration it applies.
+                await asyncio.to_thread(migrate, self.target.url)
                 await self._connection()
                 break
             except psycopg.OperationalError as exc:
@@ -149,8 +150,6 @@ class PostgresPipeline:
                 logger.warning("Database not ready (%s); retrying", redact(str(exc)).strip())
                 await asyncio.sleep(min(delay, remaining))
                 delay = min(delay * 2, _MAX_DELAY)
-        for migration in applied:
-            logger.info("Applied migration %04d_%s", migration.version, migration.name)
         self._room.set()
         self._flusher = asyncio.create_task(self._run_flusher(), name="dccrawl-db-flusher")
 

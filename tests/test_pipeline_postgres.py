@@ -490,3 +490,13 @@ def _drop_schema(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
+
+
+def test_each_applied_migration_is_logged_once(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        write(database_url, [make_post(1)])
+    applied = [r.getMessage() for r in caplog.records if "Applied migration" in r.getMessage()]
+    assert applied
+    assert len(applied) == len(set(applied))
