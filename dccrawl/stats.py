@@ -23,3 +23,5 @@ RENDERED_COMMENT_PAGES = "dccrawl/browser/comment_pages"  # comment pages read f
 FAILED_REASON = "dccrawl/failed_reason"  # set when the whole run failed: why
 BACKOFFS = "dccrawl/backoff/count"  # 429/503/rate-limit answers that slowed the crawl down
 BACKOFF_MAX_DELAY = "dccrawl/backoff/max_delay"  # the longest delay between requests they caused
+MEDIA_DOWNLOADED = "dccrawl/media/downloaded"  # files fetched (200, not empty)
+MEDIA_FAILED = "dccrawl/media/failed"  # files that could not be fetched (recorded with the reason)

@@ -51,6 +51,7 @@ from scrapy.pipelines.files import FilesPipeline, FSFilesStore
 from scrapy.pipelines.media import _MediaRequestFiltered
 from scrapy.utils.defer import ensure_awaitable
 
+from dccrawl import stats as S
 from dccrawl.db.media import MediaRow, StoredMedia, stored_media
 from dccrawl.db.redact import redact
 from dccrawl.db.rows import BadKey, item_key, item_kind
@@ -72,11 +73,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_FILES_STORE = "~/.local/share/dccrawl/files"
 
 # Stats (counted with inc_value, so absent means zero).
-DOWNLOADED = "dccrawl/media/downloaded"  # files fetched (200, not empty)
+DOWNLOADED = S.MEDIA_DOWNLOADED  # files fetched (200, not empty)
 STORED = "dccrawl/media/stored"  # of those, new content written to the store
 ALREADY_STORED = "dccrawl/media/already_stored"  # of those, content the store had already
 KNOWN = "dccrawl/media/known"  # not fetched: post_media and the store have them
-FAILED = "dccrawl/media/failed"  # files that could not be fetched (recorded with the reason)
+FAILED = S.MEDIA_FAILED  # files that could not be fetched (recorded with the reason)
 SKIPPED_GONE = "dccrawl/media/skipped_gone"  # not fetched: recorded as 404/410 before
 
 # Failures that do not heal: a later crawl does not ask again.

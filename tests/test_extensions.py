@@ -53,3 +53,16 @@ def test_progress_line_in_backfill_mode_uses_the_expected_count() -> None:
 def test_summary_counts_skipped_rows_of_every_kind() -> None:
     stats = {S.POSTS: 5, f"{S.ROWS_SKIPPED}/notice": 2, f"{S.ROWS_SKIPPED}/survey": 1}
     assert "non-post rows skipped 3" in summary_line("g", stats, 1.0)
+
+
+def test_fallbacks_backoffs_and_files_show_only_when_they_happened() -> None:
+    quiet = {S.POSTS: 10, S.COMMENTS: 40}
+    busy = {**quiet, S.BROWSER_FALLBACKS: 3, S.BACKOFFS: 2, S.MEDIA_DOWNLOADED: 40}
+    assert "browser" not in progress_line("g", quiet, 1.0, 100)
+    assert "files" not in summary_line("g", quiet, 1.0)
+    line = progress_line("g", busy, 10.0, 100)
+    assert "comments 40, posts with comments read in the browser 3, backoffs 2, " in line
+    assert "files downloaded 40, 1.0 posts/s" in line
+    assert summary_line("g", busy, 1.0).endswith(
+        "posts with comments read in the browser 3, backoffs 2, files downloaded 40"
+    )

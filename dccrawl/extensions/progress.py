@@ -51,6 +51,20 @@ def estimate_remaining(stats: dict[str, object], list_num: int) -> int | None:
     return None
 
 
+# Counts that only matter when they happen: shown (in this order) when not zero.
+_WHEN_ANY = (
+    (S.BROWSER_FALLBACKS, "posts with comments read in the browser"),
+    (S.BACKOFFS, "backoffs"),
+    (S.MEDIA_DOWNLOADED, "files downloaded"),
+    (S.MEDIA_FAILED, "files failed"),
+)
+
+
+def _when_any(stats: dict[str, object]) -> str:
+    """``", posts with comments read in the browser 3, files downloaded 40"``, or ``""``."""
+    return "".join(f", {label} {_int(stats, key)}" for key, label in _WHEN_ANY if _int(stats, key))
+
+
 def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_num: int) -> str:
     """One progress line, e.g. ``programming: list pages 3/40, posts 150 …, ETA 0:04:10``."""
     posts = _int(stats, S.POSTS)
@@ -61,7 +75,8 @@ def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_n
         parts.append(f"list pages {_int(stats, S.LIST_PAGES)}/{known or '?'},")
     parts.append(
         f"posts {posts} (deleted {_int(stats, S.POSTS_DELETED)}, "
-        f"missing {_int(stats, S.POSTS_MISSING)}), comments {_int(stats, S.COMMENTS)},"
+        f"missing {_int(stats, S.POSTS_MISSING)}), comments {_int(stats, S.COMMENTS)}"
+        f"{_when_any(stats)},"
     )
     parts.append(f"{rate:.1f} posts/s")
     remaining = estimate_remaining(stats, list_num)
@@ -84,7 +99,7 @@ def summary_line(gallery: str, stats: dict[str, object], elapsed: float) -> str:
         f"missing {_int(stats, S.POSTS_MISSING)}, non-post rows skipped {skipped}, "
         f"pages retried as broken {_int(stats, S.BROKEN_RETRIES)}, "
         f"pages failed {_int(stats, S.PAGES_FAILED)}, "
-        f"errors logged {_int(stats, 'log_count/ERROR')}"
+        f"errors logged {_int(stats, 'log_count/ERROR')}{_when_any(stats)}"
     )
 
 
