@@ -9,6 +9,7 @@ shape as the replica's ``truth`` so a test can compare the two field by field.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -147,6 +148,44 @@ def stored(database_url: str, table: str, gallery: str | None = None) -> list[di
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         rows = conn.execute(query, (gallery,) if gallery else ()).fetchall()
     return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+
+def replica_truth(*options: str) -> list[dict[str, Any]]:
+    """``python -m tests.replica truth OPTIONS``: every record a replica started with these
+    options serves (``--gallery SPEC``…), without starting it."""
+    command = [sys.executable, "-m", "tests.replica", "truth", *options]
+    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def is_listed(line: Mapping[str, Any]) -> bool:
+    """A post a list crawl finds: live and not a pinned notice."""
+    return line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
+
+
+def listed_posts(truth: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The truth's posts a list crawl finds."""
+    return [dict(line) for line in truth if is_listed(line)]
+
+
+def with_listed_posts(truth: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The truth's records of the posts a list crawl finds: those posts and their comments."""
+    lines = list(truth)
+    numbers = {line["post_no"] for line in lines if is_listed(line)}
+    return [dict(line) for line in lines if line["post_no"] in numbers]
+
+
+def dccrawl_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m dccrawl ARGS`` from the project folder, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "dccrawl", *args],
+        cwd=ROOT,
+        env=crawl_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def truth_of(lines: Iterable[Mapping[str, Any]], kind: str) -> list[dict[str, Any]]:

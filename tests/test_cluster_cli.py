@@ -8,31 +8,17 @@ replica's list pages and bounds every shard by the post numbers it found there.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.crawling import ROOT, crawl_environment
+from tests.crawling import dccrawl_cli, is_listed
 from tests.replica.process import ReplicaProcess
 from tests.scrapyd_nodes import free_port
 
 pytestmark = pytest.mark.integration
-
-
-def dccrawl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dccrawl", *args],
-        cwd=ROOT,
-        env=crawl_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def dead_node() -> str:
@@ -81,7 +67,7 @@ def shards(database_url: str) -> list[dict[str, Any]]:
     ],
 )
 def test_mistakes_get_one_line_and_exit_code_2(args: list[str], message: str) -> None:
-    result = dccrawl(*args)
+    result = dccrawl_cli(*args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -89,7 +75,7 @@ def test_mistakes_get_one_line_and_exit_code_2(args: list[str], message: str) ->
 
 def test_nodes_reports_a_node_that_does_not_answer() -> None:
     node = dead_node()
-    result = dccrawl("nodes", "--nodes", node, "--timeout", "2")
+    result = dccrawl_cli("nodes", "--nodes", node, "--timeout", "2")
     assert result.returncode == 1
     assert f"{node}  UNREACHABLE" in result.stdout
 
@@ -97,7 +83,7 @@ def test_nodes_reports_a_node_that_does_not_answer() -> None:
 def test_shards_wait_in_the_ledger_while_no_node_answers(database_url: str) -> None:
     node = dead_node()
     database = ["-s", f"DATABASE_URL={database_url}"]
-    result = dccrawl(
+    result = dccrawl_cli(
         "schedule", "--gallery", "g", "--posts", "1-1000", "--shard-size", "300",
         "--nodes", node, *database, "-s", "DOWNLOAD_DELAY=0",
     )  # fmt: skip
@@ -112,7 +98,7 @@ def test_shards_wait_in_the_ledger_while_no_node_answers(database_url: str) -> N
     ]
     assert all(r["settings"] == {"DOWNLOAD_DELAY": "0"} for r in rows)  # no DATABASE_URL
 
-    status = dccrawl("status", *database)
+    status = dccrawl_cli("status", *database)
     assert status.returncode == 1  # not done
     assert "pending         4" in status.stdout
 
@@ -121,7 +107,7 @@ def test_shards_wait_in_the_ledger_while_no_node_answers(database_url: str) -> N
             "UPDATE crawl_shards SET state = 'failed', job_id = 'j', error = 'cancelled' "
             "WHERE shard_no = 1"
         )
-    resumed = dccrawl("resume", "--nodes", node, *database)
+    resumed = dccrawl_cli("resume", "--nodes", node, *database)
     assert "shard 1 (posts 701-1000): job j failed: cancelled" in resumed.stdout
     assert resumed.returncode == 1  # nothing could be sent
     assert [r["state"] for r in shards(database_url)] == ["pending"] * 4
@@ -130,21 +116,14 @@ def test_shards_wait_in_the_ledger_while_no_node_answers(database_url: str) -> N
 def test_list_shards_are_bounded_by_the_post_numbers_on_the_list(database_url: str) -> None:
     with ReplicaProcess(["--gallery", "plan:minor:1000"]) as replica:
         truth = replica.truth("plan")
-        result = dccrawl(
+        result = dccrawl_cli(
             "schedule", "--gallery", "plan", "--pages", "2-8", "--shard-size", "3",
             "-a", "list_num=50", "--nodes", dead_node(),
             "-s", f"DATABASE_URL={database_url}", "-s", f"DCCRAWL_BASE_URL={replica.base_url}",
             "-s", "DOWNLOAD_DELAY=0",
         )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    listed = sorted(
-        (
-            line["post_no"]
-            for line in truth
-            if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
-        ),
-        reverse=True,
-    )
+    listed = sorted((line["post_no"] for line in truth if is_listed(line)), reverse=True)
 
     def top(page: int) -> int:
         return listed[(page - 1) * 50]

@@ -12,8 +12,6 @@ field right.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -24,7 +22,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.crawling import FAST, ROOT, crawl_environment, differences, stored, truth_of
+from tests.crawling import (
+    FAST,
+    dccrawl_cli,
+    differences,
+    listed_posts,
+    stored,
+    truth_of,
+)
 from tests.replica.process import ReplicaProcess
 from tests.scrapyd_nodes import (
     PASSWORD,
@@ -95,30 +100,17 @@ def test_nodes_shows_status_capacity_and_the_deployed_project(
     first, second = nodes
     wrong = first.login_url.replace(PASSWORD, "bad-password-x9")
     dead = f"http://127.0.0.1:{free_port()}"
-    result = dccrawl("nodes", "--nodes", f"{first.login_url},{second.login_url},{dead}")
+    result = dccrawl_cli("nodes", "--nodes", f"{first.login_url},{second.login_url},{dead}")
     assert result.returncode == 1  # the third does not answer
     lines = result.stdout.splitlines()
     for node, line in zip(nodes, lines, strict=False):
         assert line.startswith(f"{node.url}  name=")
         assert "running=0  pending=0" in line and "capacity=1  free=1  dccrawl: yes" in line
     assert "UNREACHABLE" in lines[2]
-    refused = dccrawl("nodes", "--nodes", wrong)
+    refused = dccrawl_cli("nodes", "--nodes", wrong)
     assert refused.returncode == 1
     assert "REFUSED" in refused.stdout and "401: wrong or missing credentials" in refused.stdout
     assert "bad-password-x9" not in refused.stdout + refused.stderr
-
-
-def dccrawl(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``python -m dccrawl ARGS`` from the project folder, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "dccrawl", *args],
-        cwd=ROOT,
-        env=crawl_environment(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def job_settings(base_url: str, database_url: str) -> list[str]:
@@ -170,7 +162,7 @@ def run_kill_resume_scenario(
     settings = job_settings(base_url, database_url)
     targets = ["--nodes", f"{first.login_url},{second.login_url}", "--capacity", "2"]
 
-    scheduled = dccrawl("schedule", *schedule, *targets, *settings)
+    scheduled = dccrawl_cli("schedule", *schedule, *targets, *settings)
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
     rows = ledger_rows(database_url)
     on_node = [sum(1 for r in rows if r["node"] == node.url) for node in nodes]
@@ -182,11 +174,11 @@ def run_kill_resume_scenario(
     second.start()
     # SqliteJobStorage: the jobs it had finished are still known after the restart.
     assert finished_before <= {job["id"] for job in second.api("listjobs.json")["finished"]}
-    resumed = dccrawl("resume", *targets, *settings)
+    resumed = dccrawl_cli("resume", *targets, *settings)
     output = resumed.stdout + resumed.stderr
     assert resumed.returncode == 0, output
     assert "vanished" in output
-    watched = dccrawl("watch", *targets, "--interval", "1", *settings, timeout=240)
+    watched = dccrawl_cli("watch", *targets, "--interval", "1", *settings, timeout=240)
     output += watched.stdout + watched.stderr
     assert watched.returncode == 0, output
 
@@ -225,7 +217,7 @@ def test_list_shards_lose_nothing_while_new_posts_arrive(
     replica_args = ["--gallery", f"live:major:{POSTS}", "--fault", "new_posts=15"]
     with ReplicaProcess(replica_args) as replica:
         assert replica.base_url is not None
-        listed_before = {p["post_no"] for p in listed(replica.truth("live"))}
+        listed_before = {p["post_no"] for p in listed_posts(replica.truth("live"))}
         schedule = ["--gallery", "live", "--pages", "1-", "--shard-size", "4"]
         schedule += ["-a", "comments=0"]
         run_kill_resume_scenario(nodes, database_url, schedule, replica.base_url)
@@ -238,16 +230,7 @@ def test_list_shards_lose_nothing_while_new_posts_arrive(
     rows = stored(database_url, "posts", "live")
     numbers = {row["post_no"] for row in rows}
     assert sorted(listed_before - numbers) == [], "posts listed before the crawl are missing"
-    now_listed = listed(truth)
+    now_listed = listed_posts(truth)
     assert numbers <= {p["post_no"] for p in now_listed}
     expected = truth_of([p for p in now_listed if p["post_no"] in numbers], "post")
     assert differences(expected, rows, POST_KEY) == []
-
-
-def listed(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The posts a list crawl finds: live, not pinned notices."""
-    return [
-        line
-        for line in truth
-        if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
-    ]

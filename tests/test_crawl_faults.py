@@ -8,10 +8,7 @@ not get and exits non-zero.
 
 from __future__ import annotations
 
-import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,13 +18,15 @@ import psycopg
 import pytest
 
 from tests.crawling import (
-    ROOT,
     differences,
+    listed_posts,
+    replica_truth,
     run_crawl,
     start_crawl,
     stat_value,
     stored,
     truth_of,
+    with_listed_posts,
 )
 from tests.replica.process import ReplicaProcess
 
@@ -39,21 +38,9 @@ POST_KEY = ("gallery_id", "post_no")
 COMMENT_KEY = ("gallery_id", "post_no", "comment_no")
 
 
-def listed(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Truth lines of the posts a list crawl must find, and their comments."""
-    keep = {
-        line["post_no"]
-        for line in lines
-        if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
-    }
-    return [line for line in lines if line["post_no"] in keep]
-
-
 @pytest.fixture(scope="module")
 def truth() -> list[dict[str, Any]]:
-    command = [sys.executable, "-m", "tests.replica", "truth", "--gallery", SPEC]
-    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return listed([json.loads(line) for line in output.splitlines() if line.strip()])
+    return with_listed_posts(replica_truth("--gallery", SPEC))
 
 
 def assert_equal_to_truth(url: str, lines: list[dict[str, Any]]) -> None:
@@ -191,7 +178,7 @@ def test_pagination_shifting_under_new_and_deleted_posts_loses_no_post(
     assert result.returncode == 0, result
     assert stats["galleries"][GALLERY]["arrived"] > 0
     assert stats["galleries"][GALLERY]["fault_deleted"] > 0
-    still_there = {line["post_no"] for line in listed(after) if line["type"] == "post"}
+    still_there = {line["post_no"] for line in listed_posts(after)}
     survived = {
         line["post_no"] for line in truth if line["type"] == "post"
     } & still_there  # existed for the whole crawl

@@ -8,8 +8,6 @@ against one replica server that serves a gallery of each kind plus the real
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.crawling import ROOT, differences, run_crawl, stored, truth_of
+from tests.crawling import differences, is_listed, replica_truth, run_crawl, stored, truth_of
 from tests.replica.process import ReplicaProcess
 
 pytestmark = pytest.mark.integration
@@ -37,23 +35,12 @@ def replica() -> Iterator[ReplicaProcess]:
 @pytest.fixture(scope="module")
 def truth() -> list[dict[str, Any]]:
     """What ``python -m tests.replica truth`` says the server serves (seed gallery included)."""
-    command = [sys.executable, "-m", "tests.replica", "truth", "--gallery", "seed"]
-    for gallery in GALLERIES:
-        command += ["--gallery", gallery]
-    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
+    return replica_truth(*(part for spec in ("seed", *GALLERIES) for part in ("--gallery", spec)))
 
 
 def listed_posts(truth: list[dict[str, Any]], gallery: str) -> list[dict[str, Any]]:
     """The posts a list crawl must find: not deleted, not pinned notices, newest first."""
-    posts = [
-        line
-        for line in truth
-        if line["type"] == "post"
-        and line["gallery_id"] == gallery
-        and not line["is_deleted"]
-        and not line.get("notice")
-    ]
+    posts = [line for line in truth if line["gallery_id"] == gallery and is_listed(line)]
     return sorted(posts, key=lambda line: -line["post_no"])
 
 

@@ -7,11 +7,8 @@ ends with the database equal to the replica's truth.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,7 +19,15 @@ import pytest
 from scrapy.settings import Settings
 
 from dccrawl.db.connect import resolve_database
-from tests.crawling import ROOT, CrawlResult, differences, run_crawl, stored, truth_of
+from tests.crawling import (
+    CrawlResult,
+    differences,
+    replica_truth,
+    run_crawl,
+    stored,
+    truth_of,
+    with_listed_posts,
+)
 from tests.pipeline_harness import stop_embedded
 from tests.replica.process import ReplicaProcess
 
@@ -35,16 +40,7 @@ COMMENT_KEY = ("gallery_id", "post_no", "comment_no")
 
 
 def truth(epoch: int = 0) -> list[dict[str, Any]]:
-    command = [sys.executable, "-m", "tests.replica", "truth", "--gallery", SPEC,
-               "--epoch", str(epoch)]  # fmt: skip
-    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
-    listed = {
-        line["post_no"]
-        for line in lines
-        if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
-    }
-    return [line for line in lines if line["post_no"] in listed]
+    return with_listed_posts(replica_truth("--gallery", SPEC, "--epoch", str(epoch)))
 
 
 def assert_equal_to_truth(url: str, lines: list[dict[str, Any]]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dccrawl.settings import PLAYWRIGHT_LAUNCH_OPTIONS
-from tests.crawling import differences, run_crawl, stat_value, stored, truth_of
+from tests.crawling import differences, listed_posts, run_crawl, stat_value, stored, truth_of
 from tests.databases import fresh_database
 from tests.replica.browser_check import refuses_direct
 from tests.replica.process import ReplicaProcess
@@ -35,15 +35,6 @@ SPEC = f"{GALLERY}:major:50"
 SEED = 5
 REFUSE = 0.5
 COMMENT_KEY = ("gallery_id", "post_no", "comment_no")
-
-
-def listed(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The posts a list crawl finds (not deleted, not pinned notices)."""
-    return [
-        line
-        for line in truth
-        if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
-    ]
 
 
 def comments_of(truth: list[dict[str, Any]], posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -79,7 +70,7 @@ def test_refused_posts_get_truths_comments_through_the_browser(
     refusing: ReplicaProcess, database_url: str
 ) -> None:
     truth = refusing.truth(GALLERY)
-    posts = listed(truth)
+    posts = listed_posts(truth)
     refused = sorted(
         post["post_no"]
         for post in posts
@@ -105,7 +96,7 @@ def test_forced_browser_mode_equals_the_endpoint_mode_on_a_whole_gallery(
     plain: ReplicaProcess, pg_admin_url: str, database_url: str
 ) -> None:
     truth = plain.truth(GALLERY)
-    posts = listed(truth)
+    posts = listed_posts(truth)
     with_comments = sum(1 for post in posts if post["comment_count"])
 
     endpoint = run_crawl(plain.base_url or "", database_url, {"gallery": GALLERY})

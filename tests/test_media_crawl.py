@@ -20,7 +20,14 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.crawling import CrawlResult, differences, run_crawl, stored, truth_of
+from tests.crawling import (
+    CrawlResult,
+    differences,
+    run_crawl,
+    stored,
+    truth_of,
+    with_listed_posts,
+)
 from tests.databases import fresh_database
 from tests.readme_queries import README, psycopg_form
 from tests.replica.process import ReplicaProcess
@@ -52,20 +59,10 @@ class Crawled:
     first_requests: int  # image host requests of the first crawl
 
 
-def listed(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Truth for what a list crawl sees: live posts that are not notices, and their lines."""
-    seen = {
-        line["post_no"]
-        for line in truth
-        if line["type"] == "post" and not line["is_deleted"] and not line["notice"]
-    }
-    return [line for line in truth if line["post_no"] in seen]
-
-
 def expected_rows(truth: list[dict[str, Any]], kinds: tuple[str, ...]) -> dict[tuple, dict]:
     """Truth's media lines as the post_media rows a crawl should record."""
     rows = {}
-    for m in listed(truth):
+    for m in with_listed_posts(truth):
         if m["type"] != "media" or m["kind"] not in kinds:
             continue
         ok = m["status"] == "ok"
@@ -161,7 +158,7 @@ def test_a_broken_image_is_recorded_as_failed_and_its_post_is_stored(crawled: Cr
             crawled.first.output,
         )
     # Every post, those with broken files too, is stored exactly as truth says.
-    lines = listed(crawled.truth)
+    lines = with_listed_posts(crawled.truth)
     posts = stored(crawled.database_url, "posts", GALLERY)
     assert differences(truth_of(lines, "post"), posts, ("gallery_id", "post_no")) == []
     assert {post_no for post_no, _, _ in failed} <= {p["post_no"] for p in posts}

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,16 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.crawling import ROOT, differences, run_crawl, stat_value, stored, truth_of
+from tests.crawling import (
+    differences,
+    listed_posts,
+    replica_truth,
+    run_crawl,
+    stat_value,
+    stored,
+    truth_of,
+    with_listed_posts,
+)
 from tests.replica.process import ReplicaProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.soak]
@@ -44,15 +51,8 @@ FAULTS = {
 
 
 def test_a_large_gallery_with_every_fault_on_ends_equal_to_truth(database_url: str) -> None:
-    command = [sys.executable, "-m", "tests.replica", "truth", "--gallery", SPEC]
-    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
-    listed = {
-        line["post_no"]
-        for line in lines
-        if line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
-    }
-    expected = [line for line in lines if line["post_no"] in listed]
+    expected = with_listed_posts(replica_truth("--gallery", SPEC))
+    listed = {line["post_no"] for line in listed_posts(expected)}
 
     faults = [arg for name, rate in FAULTS.items() for arg in ("--fault", f"{name}={rate}")]
     started = time.monotonic()
