@@ -13,6 +13,7 @@ three agree on one vocabulary. Types are what the loaders produce:
 from __future__ import annotations
 
 import scrapy
+from scrapy.exceptions import DropItem
 
 
 class Post(scrapy.Item):
@@ -80,3 +81,10 @@ class CommentBatch(scrapy.Item):
     """
 
     comments = scrapy.Field()  # list[Comment]: one post's comments from one page, in page order
+
+
+class DuplicateItem(DropItem):
+    """The one drop that loses nothing: an item this job already passed on.
+
+    ``pipelines/dedup.py`` raises it; the exit code (``dccrawl/extensions/exitcode.py``)
+    counts every other ``DropItem`` as a lost item."""

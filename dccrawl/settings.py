@@ -161,6 +161,9 @@ EXTENSIONS = {
     "dccrawl.extensions.shard.ShardReporter": 520,
     # Rare, cheap garbage-collector passes (dccrawl/extensions/gctuning.py).
     "dccrawl.extensions.gctuning.GarbageCollectorTuning": 530,
+    # With -s JOBDIR: refuse another job's folder, start a killed job over
+    # (dccrawl/jobdir.py).
+    "dccrawl.extensions.jobdir.JobDirGuard": 540,
 }
 # Seconds between progress lines in the log; 0 turns them off.
 DCCRAWL_PROGRESS_INTERVAL = 30.0
@@ -200,13 +203,16 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # Each spider middleware wraps every item and request a callback yields. These
 # three do nothing for this spider: its URLs are short, depth means nothing in a
 # paged list, and meta-copy detection is a development aid. CommentBatchMiddleware
-# (next to the spider) hands a comment page's ~20 comments on as one item: Scrapy
+# hands a comment page's ~20 comments on as one item: Scrapy
 # spends ~0.1 ms on every item whatever it holds (dccrawl/batching.py).
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
     "dccrawl.batching.CommentBatchMiddleware": 990,
+    # Next to the spider, so it sees a callback's exception first: a failed page,
+    # named and counted, never a silent loss (dccrawl/callbackerrors.py).
+    "dccrawl.callbackerrors.CallbackErrorMiddleware": 1000,
 }
 # The cyclic garbage collector: the heap built at startup is frozen (never scanned
 # again) and a pass runs every 50,000 net allocations instead of 700. It cost ~8%

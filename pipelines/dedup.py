@@ -32,10 +32,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
 
 from dccrawl.db.rows import BadKey, item_key, item_kind
-from dccrawl.items import CommentBatch
+from dccrawl.items import CommentBatch, DuplicateItem
 
 if TYPE_CHECKING:
     from typing import Self
@@ -110,7 +109,7 @@ class DuplicateFilterPipeline:
         repeated = self._repeated(item)
         if repeated is not None:
             self._count_dropped(1)
-            raise DropItem(f"duplicate {repeated}", log_level="DEBUG")
+            raise DuplicateItem(f"duplicate {repeated}", log_level="DEBUG")
         return item
 
     def _filter_batch(self, batch: CommentBatch) -> CommentBatch:
@@ -119,7 +118,7 @@ class DuplicateFilterPipeline:
         if len(kept) < len(comments):
             self._count_dropped(len(comments) - len(kept))
             if not kept:
-                raise DropItem(f"{len(comments)} duplicate comments", log_level="DEBUG")
+                raise DuplicateItem(f"{len(comments)} duplicate comments", log_level="DEBUG")
             batch["comments"] = kept
         return batch
 

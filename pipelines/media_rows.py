@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from dccrawl import stats as S
 from dccrawl.db.media import MediaKey, MediaRow, Trim, write_media_batch
 from dccrawl.db.writer import unique_sorted
 from pipelines.postgres import PostgresPipeline
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 ROWS_WRITTEN = "dccrawl/media/rows_written"  # post_media rows committed (changed or not)
 BATCHES = "dccrawl/media/batches"  # transactions committed
 RETRIES = "dccrawl/media/db_retries"  # batch attempts repeated after a connection loss
-REJECTED = "dccrawl/media/rows_rejected"  # rows the database refused (logged)
-UNWRITTEN = "dccrawl/media/rows_unwritten"  # rows still unwritten at close
+REJECTED = S.MEDIA_ROWS_REJECTED
+UNWRITTEN = S.MEDIA_ROWS_UNWRITTEN
 
 # Entry kinds in the shared buffer (PostgresPipeline's are "post" and "comment").
 ROW: Final = "media"  # one post_media row

@@ -41,9 +41,10 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from itemadapter import ItemAdapter
+from scrapy.exceptions import CloseSpider
 
 from dccrawl import stats as S
-from dccrawl.db.connect import DatabaseTarget, resolve_database
+from dccrawl.db.connect import DatabaseTarget, permanent_failure, resolve_database
 from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
 from dccrawl.db.rows import BadKey, Key, Kind, Row, item_kind, to_row
@@ -69,8 +70,8 @@ COMMENTS_CHANGED = "dccrawl/db/comments_changed"
 BATCHES = "dccrawl/db/batches"  # transactions committed
 BATCH_DUPLICATES = "dccrawl/db/batch_duplicates"  # same key twice in one batch: last one kept
 RETRIES = "dccrawl/db/retries"  # batch attempts repeated after a connection loss or conflict
-REJECTED = "dccrawl/db/rejected"  # items the database refused (logged with key and reason)
-UNWRITTEN = "dccrawl/db/unwritten"  # items still unwritten at close (set at close, 0 if none)
+REJECTED = S.DB_REJECTED
+UNWRITTEN = S.DB_UNWRITTEN
 
 CLOSE_REASON = "database_unavailable"
 FAILED_REASON_VALUE = "database"
@@ -82,8 +83,19 @@ _OPEN_RETRY_SECONDS = 30.0  # at start a wrong URL should fail soon, not after m
 Entry = tuple[Kind, Key, Row]
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The database could not be reached within the retry budget."""
+class DatabaseUnavailable(CloseSpider):
+    """The database cannot be used (gone past the retry budget, or refused for good).
+
+    A ``CloseSpider``: raised from ``open_spider`` it makes Scrapy close the spider
+    cleanly with reason ``database_unavailable`` (one ERROR line, then the verdict,
+    exit 1) instead of two tracebacks."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(CLOSE_REASON)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class PostgresPipeline:
@@ -140,9 +152,9 @@ class PostgresPipeline:
                 await asyncio.to_thread(migrate, self.target.url)
                 await self._connection()
                 break
-            except psycopg.OperationalError as exc:
+            except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or permanent_failure(exc):
                     self.stats.set_value(S.FAILED_REASON, FAILED_REASON_VALUE)
                     message = f"cannot use database {self.target.redacted}: {redact(str(exc))}"
                     logger.error(message)

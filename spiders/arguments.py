@@ -26,7 +26,11 @@ SEARCH_TYPES = {
 }
 LIST_NUMS = (30, 50, 100)
 _GALLERY_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d*)\s*$|^\s*(\d+)\s*$")
+_RANGE = re.compile(r"^\s*([0-9]+)\s*-\s*([0-9]*)\s*$|^\s*([0-9]+)\s*$")
+_NUMBER = re.compile(r"^\s*[0-9]+\s*$")
+# Post and page numbers are stored as PostgreSQL bigint: a larger one could never be a
+# real post, and a range reaching it would walk on without end.
+MAX_NUMBER = 2**63 - 1
 
 USAGE = (
     "usage: scrapy crawl gallery -a gallery=ID [-a kind=major|minor|mini|person] "
@@ -95,6 +99,8 @@ def _parse_range(name: str, value: str, *, open_end: bool) -> NumberRange:
         raise ArgumentError(f"{name}={value!r}: give both ends, e.g. {name}={first}-{first + 999}")
     if first < 1:
         raise ArgumentError(f"{name}={value!r}: numbers start at 1")
+    if max(first, last or 0) > MAX_NUMBER:
+        raise ArgumentError(f"{name}={value!r}: numbers end at {MAX_NUMBER} (a bigint)")
     if last is not None and last < first:
         raise ArgumentError(
             f"{name}={value!r}: the range is backwards (write {name}={last}-{first})"
@@ -103,8 +109,10 @@ def _parse_range(name: str, value: str, *, open_end: bool) -> NumberRange:
 
 
 def _parse_positive_int(name: str, value: str) -> int:
-    if not value.strip().isdigit() or int(value) < 1:
-        raise ArgumentError(f"{name}={value!r}: expected a positive whole number")
+    if not _NUMBER.match(value) or not 1 <= int(value) <= MAX_NUMBER:
+        raise ArgumentError(
+            f"{name}={value!r}: expected a positive whole number (at most {MAX_NUMBER})"
+        )
     return int(value)
 
 
@@ -199,7 +207,7 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         )
     since = _parse_since(args["since"]) if "since" in args else None
     comments = _parse_flag("comments", args.get("comments", "1"))
-    list_num = int(args["list_num"]) if args.get("list_num", "").isdigit() else None
+    list_num = int(args["list_num"]) if _NUMBER.match(args.get("list_num", "")) else None
     if "list_num" in args and list_num not in LIST_NUMS:
         raise ArgumentError(f"list_num={args['list_num']!r}: expected 30, 50 or 100")
     render = args.get("render", "").strip() or None

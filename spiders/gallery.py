@@ -119,6 +119,8 @@ class GallerySpider(scrapy.Spider):
         self.list_num = arguments.list_num
         self.base_url = base_url.rstrip("/")
         self.kind: str | None = arguments.kind
+        # The arguments as given (set by from_crawler): a JOBDIR records them.
+        self.raw_arguments: dict[str, Any] = {}
         # Post numbers whose view page was requested in this job: pagination
         # shifts show the same row twice; one view request is enough.
         self._requested_posts: set[int] = set()
@@ -132,6 +134,8 @@ class GallerySpider(scrapy.Spider):
         base_url = crawler.settings.get("DCCRAWL_BASE_URL") or urls.DEFAULT_BASE_URL
         spider = cls(arguments, base_url)
         spider._set_crawler(crawler)
+        spider.raw_arguments = {k: v for k, v in kwargs.items() if k != "_job"}
+        crawler.signals.connect(spider._restore_state, signal=signals.spider_opened)
         # Which files the media pipeline downloads: the argument, else the setting.
         spider.media = (
             arguments.media
@@ -163,6 +167,20 @@ class GallerySpider(scrapy.Spider):
 
     # --- start: find the gallery's kind, then the first requests -------------------
 
+    def _restore_state(self, spider: scrapy.Spider) -> None:
+        """A resumed JOBDIR job knows its gallery's kind before any queued request is answered.
+
+        Scrapy's SpiderState extension loads ``self.state`` in ``spider_opened`` (its
+        handler runs before this one), and the engine answers requests only after
+        that signal: requests queued by the stopped run (view and comment pages) then
+        never reach a callback of a spider that does not yet know where it is."""
+        state = getattr(self, "state", None)
+        if self.kind is None and isinstance(state, dict) and state.get("kind"):
+            self.kind = str(state["kind"])
+            logger.info(
+                "Gallery %s is a %s gallery (from the resumed job)", self.gallery, self.kind
+            )
+
     async def start(self) -> AsyncIterator[Any]:
         if self.kind is None:
             try:
@@ -171,6 +189,9 @@ class GallerySpider(scrapy.Spider):
                 self._fail(str(failure))
                 return
             logger.info("Gallery %s is a %s gallery", self.gallery, self.kind)
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):  # kept in JOBDIR for a resumed run (_restore_state)
+            state["kind"] = self.kind
         if self.args.mode == "posts":
             async for request in self._backfill_requests():
                 yield request
@@ -255,8 +276,8 @@ class GallerySpider(scrapy.Spider):
         except PageError as error:
             self._give_up(response.url, f"unparseable list page ({error.reason})")
             return
-        self._count(S.LIST_PAGES)
-        for kind in page.row_kinds:
+        self._count(S.LIST_RECHECKS if response.meta["recheck"] else S.LIST_PAGES)
+        for kind in page.row_kinds if not response.meta["recheck"] else ():
             if kind != "post":
                 self._count(f"{S.ROWS_SKIPPED}/{kind}")
 
@@ -344,6 +365,7 @@ class GallerySpider(scrapy.Spider):
         if post_no in self._requested_posts:
             return None
         self._requested_posts.add(post_no)
+        self._count(S.VIEWS_REQUESTED)
         return Request(
             self._view_url(post_no),
             callback=self.parse_view,

@@ -32,6 +32,56 @@ def test_an_item_limit_is_a_success() -> None:
     assert verdict("closespider_itemcount", {"response_received_count": 3})[0] == 0
 
 
+def test_an_exception_in_the_spider_makes_the_crawl_incomplete() -> None:
+    stats = {"response_received_count": 3, "spider_exceptions/count": 1}
+    assert verdict("finished", stats) == (3, "incomplete: 1 exception(s) in the spider")
+
+
+def test_items_refused_by_the_database_make_the_crawl_incomplete() -> None:
+    stats = {"response_received_count": 3, S.DB_REJECTED: 2}
+    assert verdict("finished", stats) == (3, "incomplete: 2 item(s) refused by the database")
+
+
+def test_items_dropped_for_a_reason_other_than_duplication_are_a_loss() -> None:
+    stats = {"response_received_count": 3, "item_dropped_reasons_count/DropItem": 1}
+    assert verdict("finished", stats) == (3, "incomplete: 1 item(s) dropped")
+
+
+def test_duplicates_dropped_lose_nothing() -> None:
+    stats = {"response_received_count": 3, "item_dropped_reasons_count/DuplicateItem": 9}
+    assert verdict("finished", stats) == (0, "complete")
+
+
+def test_an_error_logged_that_no_count_explains_still_makes_the_crawl_incomplete() -> None:
+    stats = {"response_received_count": 3, "log_count/ERROR": 1}
+    assert verdict("finished", stats) == (3, "incomplete: 1 error(s) logged (see the log)")
+
+
+def test_every_loss_is_named_in_the_verdict() -> None:
+    stats = {"response_received_count": 3, S.PAGES_FAILED: 2, S.DB_REJECTED: 1}
+    assert verdict("finished", stats)[1] == (
+        "incomplete: 2 page(s) could not be fetched or parsed; 1 item(s) refused by the database"
+    )
+
+
+def test_a_resumed_job_with_nothing_left_is_complete() -> None:
+    assert verdict("finished", {S.JOBDIR_RESUMED: 1}) == (
+        0,
+        "complete (the resumed job had nothing left to do)",
+    )
+
+
+def test_list_rechecks_do_not_count_as_list_pages_read() -> None:
+    stats = {S.LIST_PAGES: 15, S.LIST_RECHECKS: 14, S.LIST_PAGES_KNOWN: 15, S.POSTS: 1}
+    assert "list pages 15/15," in progress_line("g", stats, elapsed=10.0, list_num=100)
+
+
+def test_eta_counts_the_view_pages_still_waiting_after_the_last_list_page() -> None:
+    stats = {S.LIST_PAGES: 15, S.LIST_PAGES_KNOWN: 15, S.VIEWS_REQUESTED: 1500, S.POSTS: 1200}
+    # 300 views left at 120 posts/s: 2.5 s, not "ETA 0:00:00".
+    assert progress_line("g", stats, elapsed=10.0, list_num=100).endswith("ETA 0:00:02")
+
+
 def test_duration_format() -> None:
     assert format_duration(3725) == "1:02:05"
 

@@ -447,6 +447,25 @@ def test_open_fails_soon_on_an_unreachable_database(
     assert pipeline.stats.get_value("dccrawl/failed_reason") == "database"
 
 
+@pytest.mark.parametrize("missing", ["dbname", "user"])
+def test_a_database_or_role_that_does_not_exist_fails_at_once_without_retrying(
+    database_url: str, missing: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Waiting cannot create a database: no retry, even with a long retry budget."""
+    info = psycopg.conninfo.conninfo_to_dict(database_url)
+    info[missing] = "dccrawl_nobody_here"
+    pipeline = pipeline_for(psycopg.conninfo.make_conninfo(**info), DCCRAWL_DB_RETRY_SECONDS=300)
+    with caplog.at_level(logging.INFO), pytest.raises(DatabaseUnavailable) as raised:
+        asyncio.run(pipeline.open_spider())
+    assert "dccrawl_nobody_here" in str(raised.value)
+    assert "retrying" not in caplog.text
+
+
+def test_an_unusable_database_closes_the_spider_cleanly() -> None:
+    """A ``CloseSpider``: Scrapy closes with reason database_unavailable, no traceback."""
+    assert DatabaseUnavailable("no such database").reason == "database_unavailable"
+
+
 def test_embedded_server_restart_mid_run_loses_nothing(
     embedded_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

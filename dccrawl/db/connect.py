@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "EMBEDDED_DATABASE",
     "DatabaseTarget",
     "embedded_dir",
+    "permanent_failure",
     "redact",
     "resolve_database",
     "resolve_database_url",
@@ -46,6 +48,14 @@ __all__ = [
 ]
 
 DEFAULT_EMBEDDED_DIR = "~/.local/share/dccrawl/pgdata"
+
+# Connection failures that waiting cannot cure: the server answered, and said no.
+# (psycopg gives no SQLSTATE for failures during connection, only libpq's text.)
+_PERMANENT = re.compile(
+    r'database "[^"]*" does not exist|role "[^"]*" does not exist|'
+    r"password authentication failed|no pg_hba\.conf entry|permission denied for database|"
+    r"invalid (?:URI query parameter|connection option|dsn)|missing \"=\" after"
+)
 EMBEDDED_DATABASE = "dccrawl"
 
 
@@ -153,3 +163,10 @@ def resolve_database(settings: SettingsLike | Mapping[str, Any] | None = None) -
 def resolve_database_url(settings: SettingsLike | Mapping[str, Any] | None = None) -> str:
     """Shorthand for ``resolve_database(settings).url``."""
     return resolve_database(settings).url
+
+
+def permanent_failure(error: BaseException) -> bool:
+    """True when connecting failed for a reason that retrying cannot change: a database
+    or role that does not exist, a refused password, a malformed URL.
+    A refused or dropped connection (a server starting or restarting) is not one."""
+    return isinstance(error, psycopg.ProgrammingError) or bool(_PERMANENT.search(str(error)))

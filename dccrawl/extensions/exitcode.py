@@ -8,11 +8,13 @@ and stores the code in the stats, where ``dccrawl/commands/crawl.py`` reads it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 
 from dccrawl import stats as S
+from dccrawl.items import DuplicateItem
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -23,6 +25,8 @@ logger = logging.getLogger(__name__)
 EXIT_CODE_STAT = "dccrawl/exit_code"
 EXIT_OK, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 3
 
+_DROP_PREFIX = "item_dropped_reasons_count/"
+
 # Close reasons that mean "stopped on purpose after doing what was asked".
 _SUCCESS_REASONS = (
     "finished",
@@ -32,19 +36,52 @@ _SUCCESS_REASONS = (
 )
 
 
-def verdict(reason: str, stats: dict[str, object]) -> tuple[int, str]:
+def _count(stats: Mapping[str, object], key: str) -> int:
+    value = stats.get(key, 0)
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def losses(stats: Mapping[str, object]) -> list[str]:
+    """Every way this crawl lost a page or an item, as counted in its stats.
+
+    A page given up on (fetch or parse, ``dccrawl/pages_failed``, which includes
+    callbacks that raised: ``dccrawl/callbackerrors.py``), an exception Scrapy
+    caught in the spider outside a callback, an item the database refused, an item
+    dropped for any reason but being a duplicate (``DuplicateItem``)."""
+    found = []
+    if pages := _count(stats, S.PAGES_FAILED):
+        found.append(f"{pages} page(s) could not be fetched or parsed")
+    if exceptions := _count(stats, "spider_exceptions/count"):
+        found.append(f"{exceptions} exception(s) in the spider")
+    if rejected := _count(stats, S.DB_REJECTED) + _count(stats, S.MEDIA_ROWS_REJECTED):
+        found.append(f"{rejected} item(s) refused by the database")
+    dropped = sum(
+        _count(stats, key)
+        for key in stats
+        if key.startswith(_DROP_PREFIX) and key != _DROP_PREFIX + DuplicateItem.__name__
+    )
+    if dropped:
+        found.append(f"{dropped} item(s) dropped")
+    return found
+
+
+def verdict(reason: str, stats: Mapping[str, object]) -> tuple[int, str]:
     """The exit code and a one-line explanation for a crawl that closed with ``reason``."""
     failed = stats.get(S.FAILED_REASON)
     if failed:
         return EXIT_FAILED, f"failed: {failed}"
     if reason not in _SUCCESS_REASONS:
         return EXIT_FAILED, f"stopped before the end (close reason: {reason})"
-    responses = int(stats.get("response_received_count", 0) or 0)  # type: ignore[arg-type]
-    if responses == 0:
+    if _count(stats, "response_received_count") == 0:
+        if stats.get(S.JOBDIR_RESUMED) and not losses(stats):
+            return EXIT_OK, "complete (the resumed job had nothing left to do)"
         return EXIT_FAILED, "failed: no page could be fetched"
-    lost = int(stats.get(S.PAGES_FAILED, 0) or 0)  # type: ignore[arg-type]
+    lost = losses(stats)
     if lost:
-        return EXIT_INCOMPLETE, f"incomplete: {lost} page(s) could not be fetched or parsed"
+        return EXIT_INCOMPLETE, f"incomplete: {'; '.join(lost)}"
+    if errors := _count(stats, "log_count/ERROR"):
+        # Every loss above is logged at ERROR; one that no count explains is still one.
+        return EXIT_INCOMPLETE, f"incomplete: {errors} error(s) logged (see the log)"
     return EXIT_OK, "complete"
 
 

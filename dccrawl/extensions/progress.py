@@ -39,15 +39,21 @@ def format_duration(seconds: float) -> str:
 
 
 def estimate_remaining(stats: dict[str, object], list_num: int) -> int | None:
-    """Posts still to visit, where the total is known; None where it is not."""
-    expected = _int(stats, S.POSTS_EXPECTED)
+    """Posts still to visit, where the total is known; None where it is not.
+
+    Backfill (``posts=A-B``) knows its numbers. A list crawl knows the view pages it
+    asked for and not yet read, plus a full list page of posts for every list page
+    not yet read (re-reads of pages already read, ``dccrawl/list_rechecks``, are not
+    progress and do not count)."""
     done = _int(stats, S.POSTS) + _int(stats, S.POSTS_MISSING)
+    expected = _int(stats, S.POSTS_EXPECTED)
     if expected:
         return max(0, expected - done)
     known_pages = _int(stats, S.LIST_PAGES_KNOWN)
     if known_pages:
         remaining_pages = max(0, known_pages - _int(stats, S.LIST_PAGES))
-        return remaining_pages * list_num
+        waiting_views = max(0, _int(stats, S.VIEWS_REQUESTED) - done)
+        return remaining_pages * list_num + waiting_views
     return None
 
 
@@ -57,6 +63,8 @@ _WHEN_ANY = (
     (S.BACKOFFS, "backoffs"),
     (S.MEDIA_DOWNLOADED, "files downloaded"),
     (S.MEDIA_FAILED, "files failed"),
+    (S.CALLBACK_ERRORS, "pages the spider failed on"),
+    (S.DB_REJECTED, "items refused by the database"),
 )
 
 
@@ -72,7 +80,8 @@ def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_n
     parts = [f"{gallery}:"]
     known = _int(stats, S.LIST_PAGES_KNOWN)
     if known or _int(stats, S.LIST_PAGES):
-        parts.append(f"list pages {_int(stats, S.LIST_PAGES)}/{known or '?'},")
+        read = _int(stats, S.LIST_PAGES)
+        parts.append(f"list pages {min(read, known) if known else read}/{known or '?'},")
     parts.append(
         f"posts {posts} (deleted {_int(stats, S.POSTS_DELETED)}, "
         f"missing {_int(stats, S.POSTS_MISSING)}), comments {_int(stats, S.COMMENTS)}"
