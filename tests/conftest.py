@@ -10,6 +10,8 @@ suite runs on a machine with no database server at all. Each test that asks for
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import fresh_database
+from tests.pipeline_harness import stop_embedded
 
 with warnings.catch_warnings():
     # pgserver asks platformdirs for a runtime folder at import, which warns where
@@ -33,13 +36,26 @@ def _server_from_environment() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pgdata_root() -> Iterator[Path]:
+    """A folder for this session's embedded PostgreSQL data folders, outside pytest's.
+
+    As root, pgserver runs PostgreSQL as its own ``pgserver`` user, which must traverse
+    the data folder's parents; pytest makes ``/tmp/pytest-of-root`` 0700 again whenever
+    another session starts, so servers under it failed to start or stop while a second
+    suite ran beside this one. Removed at the end of the session."""
+    root = Path(tempfile.mkdtemp(prefix="dccrawl-test-pg-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(pgdata_root: Path) -> Iterator[str]:
     """URL of a database on a running server, used only to create and drop test databases."""
     url = _server_from_environment()
     if url:
         yield url
         return
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    server = pgserver.get_server(pgdata_root / "admin", cleanup_mode="stop")
     yield server.get_uri()
 
 
@@ -54,13 +70,27 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def embedded_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def embedded_dir(pgdata_root: Path) -> Iterator[Path]:
     """A data folder for dccrawl's embedded PostgreSQL (``DCCRAWL_EMBEDDED_DIR``).
 
     Tests start the server through ``dccrawl.db.connect``; it is stopped at the end
     of the session (dccrawl itself leaves it running on purpose)."""
-    from tests.pipeline_harness import stop_embedded  # noqa: PLC0415
-
-    datadir = tmp_path_factory.mktemp("embedded") / "pgdata"
+    datadir = pgdata_root / "embedded" / "pgdata"
     yield datadir
     stop_embedded(datadir)
+
+
+# --- In CI a skipped test is a failed one ---------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With ``CI`` set, a skip fails: the browser and database tests skip only where
+    Chromium or a TCP database server is missing, and CI must have both, or a green
+    run could hide that every browser test was skipped (``.ci/run`` installs them)."""
+    report = yield
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be: {reason}"
+    return report

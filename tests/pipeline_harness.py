@@ -21,7 +21,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
+import signal
 import subprocess
 import sys
 import warnings
@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import scrapy
 from psycopg.rows import dict_row
@@ -103,16 +104,27 @@ def make_comment(post_no: int, comment_no: int, **fields: Any) -> Comment:
 
 
 def stop_embedded(datadir: Path) -> None:
-    """Stop an embedded (pgserver) PostgreSQL in *datadir* if one runs there."""
+    """Stop an embedded (pgserver) PostgreSQL in *datadir* if one runs there, and wait
+    until it has exited.
+
+    SIGINT to the postmaster is PostgreSQL's "fast" shutdown, what ``pg_ctl -m fast
+    stop`` sends. Sent directly rather than through ``pg_ctl``: as root, pgserver runs
+    ``pg_ctl`` as its ``pgserver`` user, which must traverse the data folder's parents,
+    and a concurrent pytest session re-tightens ``/tmp/pytest-of-root`` to 0700 (seen
+    as "could not access directory ... Permission denied" when two suites ran at once)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning
-        import pgserver  # noqa: PLC0415
-        from pgserver.utils import PostmasterInfo  # noqa: PLC0415
+        from pgserver.utils import PostmasterInfo  # noqa: PLC0415 - slow import
 
     info = PostmasterInfo.read_from_pgdata(datadir)
-    if info is not None and info.is_running():
-        user = "pgserver" if os.geteuid() == 0 else None
-        pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=datadir, user=user)
+    if info is None or not info.is_running() or info.pid is None:
+        return
+    try:
+        postmaster = psutil.Process(info.pid)
+        postmaster.send_signal(signal.SIGINT)
+        postmaster.wait(timeout=60)
+    except psutil.NoSuchProcess:
+        return
 
 
 def crawl_command(items: Path, stats: Path, settings: dict[str, Any], *flags: str) -> list[str]:
