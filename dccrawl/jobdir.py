@@ -15,11 +15,13 @@ So dccrawl writes ``dccrawl-job.json`` beside Scrapy's files:
   another gallery, base URL or argument set is refused (:class:`JobDirRefused`,
   exit 2) instead of being half-used.
 * ``state``: ``running`` from the moment a run starts until its spider has closed
-  (after the scheduler persisted its queue), then ``closed``. A run that finds
-  ``running`` knows the previous one did not close cleanly: it cannot prove which
-  queued requests were done, so it drops Scrapy's queue, seen-set and state and
-  starts the job over. Re-reading is safe: list pages are cheap and every stored
-  row is an idempotent upsert.
+  (after the scheduler persisted its queue), then ``closed``, or ``lost`` when that
+  run lost something (pages given up on, items never written because the database
+  was down, callbacks that raised): their requests are in ``requests.seen``, so a
+  resume would never fetch them again. A run that finds ``running`` (the previous
+  one did not close cleanly) or ``lost`` cannot prove which requests were done, so
+  it drops Scrapy's queue, seen-set and state and starts the job over. Re-reading
+  is safe: list pages are cheap and every stored row is an idempotent upsert.
 
 Why not resume from dccrawl's own ledger in PostgreSQL instead? Measured on the
 replica (README, "Reliability"), a start-over after a kill re-fetches what the
@@ -46,7 +48,7 @@ MANIFEST = "dccrawl-job.json"
 # Scrapy's own JOBDIR contents (scheduler queue, dupefilter, SpiderState extension).
 SCRAPY_FILES = ("requests.queue", "requests.seen", "spider.state")
 
-RUNNING, CLOSED = "running", "closed"
+RUNNING, CLOSED, LOST = "running", "closed", "lost"
 NEW, RESUMED, RESTARTED = "new", "resumed", "restarted"
 
 
@@ -125,14 +127,14 @@ def check_jobdir(jobdir: str | os.PathLike[str], wanted: Mapping[str, Any]) -> N
         )
 
 
-def _write(jobdir: Path, wanted: Mapping[str, Any], state: str) -> None:
+def _write(jobdir: Path, wanted: Mapping[str, Any], state: str, why: str = "") -> None:
     """Replace the manifest atomically (a kill mid-write leaves the old one or the new)."""
     jobdir.mkdir(parents=True, exist_ok=True)
     temporary = jobdir / f".{MANIFEST}.{os.getpid()}"
-    temporary.write_text(
-        json.dumps({"identity": dict(wanted), "state": state}, indent=2, ensure_ascii=False),
-        encoding="utf-8",
-    )
+    manifest: dict[str, Any] = {"identity": dict(wanted), "state": state}
+    if why:
+        manifest["why"] = why
+    temporary.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     temporary.replace(jobdir / MANIFEST)
@@ -159,6 +161,13 @@ def open_jobdir(jobdir: str | os.PathLike[str], wanted: Mapping[str, Any]) -> Op
         opened = Opened(NEW)
     elif recorded.get("state") == CLOSED:
         opened = Opened(RESUMED)
+    elif recorded.get("state") == LOST:
+        _discard_scrapy_state(path)
+        opened = Opened(
+            RESTARTED,
+            f"the run that used it last lost data ({recorded.get('why') or 'see its log'}); "
+            "what it lost is marked seen in its queue",
+        )
     else:
         _discard_scrapy_state(path)
         opened = Opened(
@@ -170,6 +179,9 @@ def open_jobdir(jobdir: str | os.PathLike[str], wanted: Mapping[str, Any]) -> Op
     return opened
 
 
-def close_jobdir(jobdir: str | os.PathLike[str], wanted: Mapping[str, Any]) -> None:
-    """Mark ``jobdir`` closed: Scrapy has persisted its queue, a next run may resume it."""
-    _write(Path(jobdir), wanted, CLOSED)
+def close_jobdir(
+    jobdir: str | os.PathLike[str], wanted: Mapping[str, Any], lost: str = ""
+) -> None:
+    """Mark ``jobdir`` closed (Scrapy has persisted its queue, a next run may resume it),
+    or, when the run ``lost`` something (a few words saying what), to be started over."""
+    _write(Path(jobdir), wanted, LOST if lost else CLOSED, lost)

@@ -108,3 +108,12 @@ def test_the_identity_ignores_a_trailing_slash_and_argument_order() -> None:
     assert identity("gallery", {"b": "2", "a": "1"}, "http://x/") == identity(
         "gallery", {"a": "1", "b": "2"}, "http://x"
     )
+
+
+def test_a_job_whose_run_lost_data_is_started_over_and_says_why(tmp_path: Path) -> None:
+    open_jobdir(tmp_path, JOB)
+    scrapy_state(tmp_path)
+    close_jobdir(tmp_path, JOB, lost="556 item(s) not written to the database")
+    opened = open_jobdir(tmp_path, JOB)
+    assert (opened.outcome, "556 item(s) not written" in opened.reason) == (RESTARTED, True)
+    assert not (tmp_path / "requests.seen").exists()

@@ -5,7 +5,9 @@ so the JOBDIR is checked (another job's folder is refused), and an uncleanly
 closed one emptied of Scrapy's untrustworthy queue, before the scheduler or the
 dupefilter read a byte of it. The folder is marked closed in ``spider_closed``,
 which Scrapy sends after the scheduler has persisted its queue; a run that dies
-before that point leaves it marked running, and the next run starts over.
+before that point leaves it marked running, and the next run starts over. So does
+a run that lost something (the verdict's losses, or items the database never
+got): the requests behind them are already in the seen-set.
 
 Stats: ``dccrawl/jobdir/resumed`` (1 when this run continues a cleanly stopped
 job) or ``dccrawl/jobdir/restarted`` (1 when it found a killed job's folder).
@@ -21,6 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.job import job_dir
 
 from dccrawl import stats as S
+from dccrawl.extensions.exitcode import losses
 from dccrawl.jobdir import NEW, RESTARTED, RESUMED, close_jobdir, identity, open_jobdir
 
 if TYPE_CHECKING:
@@ -73,4 +76,15 @@ class JobDirGuard:
         return cls(crawler, jobdir)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        close_jobdir(self.jobdir, self.identity)
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        lost = losses(stats)
+        if unwritten := int(stats.get(S.DB_UNWRITTEN, 0) or 0):
+            lost.append(f"{unwritten} item(s) not written to the database")
+        close_jobdir(self.jobdir, self.identity, "; ".join(lost))
+        if lost:
+            logger.warning(
+                "JOBDIR %s: this run lost data (%s); the next run with it starts the job over",
+                self.jobdir,
+                "; ".join(lost),
+            )
