@@ -14,7 +14,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,55 @@ def start_crawl(
         )
 
 
-def stat_value(output: str, name: str) -> int:
-    """A numeric stat from the stats a crawl dumps at its end (0 when absent)."""
-    match = re.search(rf"'{re.escape(name)}': (\d+)", output)
-    return int(match.group(1)) if match else 0
+STATS_DUMP = "Dumping Scrapy stats:"
+_REQUIRED: Any = object()
+
+
+def dumped_stats(output: str) -> str:
+    """The last stats dump in a crawl's output: Scrapy logs ``Dumping Scrapy stats:`` and
+    then the ``pprint`` of the stats dict, one ``'name': value,`` per line (a long value
+    goes on over indented lines), the first line opening with ``{``, the last closing
+    with ``}``."""
+    _, found, dump = output.rpartition(STATS_DUMP)
+    assert found, f"the crawl dumped no stats:\n{output[-3000:]}"
+    lines = dump.splitlines()[1:]
+    assert lines and lines[0].startswith("{"), f"no stats dict after {STATS_DUMP!r}: {lines[:3]}"
+    block = [lines[0]]
+    for line in lines[1:]:
+        if block[-1].endswith("}") or not line.startswith(" "):
+            break
+        block.append(line)
+    return "\n".join(block)
+
+
+def stat_value(output: str, name: str, *, default: int = _REQUIRED) -> int:
+    """The integer stat ``name`` from the last stats dump in a crawl's output.
+
+    A stat that is absent from the dump fails the test, unless the caller states what
+    absence means with ``default=`` (stats counted with ``inc_value`` are absent until
+    the first count, so ``default=0`` says "absent means none happened"). A renamed or
+    misspelt stat therefore fails instead of reading as 0."""
+    stats = dumped_stats(output)
+    match = re.search(rf"^[{{ ]'{re.escape(name)}': (.*?)[,}}]?$", stats, re.MULTILINE)
+    if match is None:
+        assert default is not _REQUIRED, f"stat {name!r} is not in the dump:\n{stats}"
+        return default
+    value = match.group(1)
+    assert re.fullmatch(r"-?\d+", value), f"stat {name!r} is not an integer: {value}"
+    return int(value)
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
+    """Wait until ``condition()`` holds, checking every 0.05 s.
+
+    Tests wait on states and events (a row count reached, a log line written, a server
+    refusing connections), never for a time; ``timeout`` is only a safety net, generous,
+    and fails loudly, naming ``what`` was awaited."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:.0f} s waiting until {what}")
+        time.sleep(0.05)
 
 
 def _plain(value: Any) -> Any:

@@ -8,11 +8,14 @@ killed with SIGKILL together with its running crawls while they write, then
 restarted; ``resume`` and ``watch`` must bring every shard to ``done`` and the
 database must equal the replica's truth: no post missing, none extra, every
 field right.
+
+The kill moment is a state, not a race: the replica holds the view pages of every
+50th post (``--hold-views 50``) until the test releases them, so no shard can finish
+before the node is killed, however fast or slow the machine.
 """
 
 from __future__ import annotations
 
-import time
 import zipfile
 from collections.abc import Iterator
 from importlib import resources
@@ -29,6 +32,7 @@ from tests.crawling import (
     listed_posts,
     stored,
     truth_of,
+    wait_until,
 )
 from tests.replica.process import ReplicaProcess
 from tests.scrapyd_nodes import (
@@ -42,6 +46,8 @@ from tests.scrapyd_nodes import (
 pytestmark = pytest.mark.integration
 
 POSTS = 2200  # post numbers of each replica gallery (~2,080 live posts, ~45 deleted)
+# Every shard covers more than 50 consecutive post numbers, so it has held views.
+HOLD = ["--hold-views", "50"]
 POST_KEY = ("gallery_id", "post_no")
 
 
@@ -129,37 +135,52 @@ def ledger_rows(database_url: str) -> list[dict[str, Any]]:
         return conn.execute("SELECT * FROM crawl_shards ORDER BY shard_no").fetchall()
 
 
-def kill_mid_crawl(node: ScrapydNode, database_url: str, timeout: float = 120) -> set[int]:
-    """Wait until the node runs a shard that has stored posts, then SIGKILL it and its crawls.
+def kill_mid_crawl(
+    node: ScrapydNode, database_url: str, replica: ReplicaProcess, timeout: float = 180
+) -> set[int]:
+    """Wait until the node runs a shard that has stored posts, SIGKILL it and its crawls,
+    then release the replica's held pages.
 
-    Returns the ids of the shards it was running."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running = {
+    The replica holds some view pages of every shard (``HOLD``): a running shard stays
+    running until the release, so the state waited for cannot pass unseen. Returns the
+    ids of the shards the node was running."""
+    running: set[int] = set()
+
+    def runs_a_shard_with_posts() -> bool:
+        running.update(
             row["shard_id"]
             for row in ledger_rows(database_url)
             if row["node"] == node.url and row["state"] == "running" and row["posts"] > 0
-        }
-        if running:
-            crawls = node.running_pids()
-            killed = node.kill()
-            assert set(crawls) <= set(killed), "the crawls should die with their node"
-            for pid in killed:
-                stat = Path(f"/proc/{pid}/stat")
-                assert not stat.exists() or ") Z " in stat.read_text(), f"{pid} survived"
-            return running
-        time.sleep(0.2)
-    raise AssertionError(
-        f"no shard ran on {node.url} within {timeout}s: {ledger_rows(database_url)}"
-    )
+        )
+        return bool(running)
+
+    wait_until(runs_a_shard_with_posts, f"{node.url} runs a shard that has stored posts", timeout)
+    assert replica.stats()["held"] > 0, "the shards should be waiting for held pages"
+    crawls = node.running_pids()
+    killed = node.kill()
+    assert crawls, "the node should be running crawls"
+    assert set(crawls) <= set(killed), "the crawls should die with their node"
+    for pid in killed:
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or ") Z " in stat.read_text(), f"{pid} survived"
+    # Still running when the node died: the ledger cannot have moved them since.
+    assert running <= {
+        row["shard_id"] for row in ledger_rows(database_url) if row["state"] == "running"
+    }
+    replica.release()
+    return running
 
 
 def run_kill_resume_scenario(
-    nodes: tuple[ScrapydNode, ScrapydNode], database_url: str, schedule: list[str], base_url: str
+    nodes: tuple[ScrapydNode, ScrapydNode],
+    database_url: str,
+    schedule: list[str],
+    replica: ReplicaProcess,
 ) -> tuple[set[int], str]:
     """schedule → kill node b mid-crawl → restart it → resume → watch until done."""
     first, second = nodes
-    settings = job_settings(base_url, database_url)
+    assert replica.base_url is not None
+    settings = job_settings(replica.base_url, database_url)
     targets = ["--nodes", f"{first.login_url},{second.login_url}", "--capacity", "2"]
 
     scheduled = dccrawl_cli("schedule", *schedule, *targets, *settings)
@@ -170,7 +191,7 @@ def run_kill_resume_scenario(
     assert sum(1 for r in rows if r["state"] == "pending") == len(rows) - 4
 
     finished_before = {job["id"] for job in second.api("listjobs.json")["finished"]}
-    killed = kill_mid_crawl(second, database_url)
+    killed = kill_mid_crawl(second, database_url, replica)
     second.start()
     # SqliteJobStorage: the jobs it had finished are still known after the restart.
     assert finished_before <= {job["id"] for job in second.api("listjobs.json")["finished"]}
@@ -196,11 +217,10 @@ def run_kill_resume_scenario(
 def test_backfill_shards_survive_a_killed_node(
     nodes: tuple[ScrapydNode, ScrapydNode], database_url: str
 ) -> None:
-    with ReplicaProcess(["--gallery", f"dist:major:{POSTS}"]) as replica:
-        assert replica.base_url is not None
+    with ReplicaProcess(["--gallery", f"dist:major:{POSTS}", *HOLD]) as replica:
         schedule = ["--gallery", "dist", "--posts", f"1-{POSTS}", "--shard-size", "367"]
         schedule += ["-a", "comments=0"]
-        run_kill_resume_scenario(nodes, database_url, schedule, replica.base_url)
+        run_kill_resume_scenario(nodes, database_url, schedule, replica)
         truth = replica.truth("dist")
 
     expected = truth_of(truth, "post")
@@ -208,25 +228,35 @@ def test_backfill_shards_survive_a_killed_node(
     assert differences(expected, stored(database_url, "posts", "dist"), POST_KEY) == []
 
 
+ARRIVALS_PER_REQUEST = 0.1
+
+
 def test_list_shards_lose_nothing_while_new_posts_arrive(
-    nodes: tuple[ScrapydNode, ScrapydNode], database_url: str
+    nodes: tuple[ScrapydNode, ScrapydNode], database_url: str, tmp_path: Path
 ) -> None:
-    # Arrivals are timed (posts/second) and the crawl's length depends on the machine:
-    # at 15/s even a fast run (about 10 s from the first list page to the last request)
-    # shifts the list by more than a page of 100 rows.
-    replica_args = ["--gallery", f"live:major:{POSTS}", "--fault", "new_posts=15"]
+    # Arrivals by requests served (--event-clock requests), not by time: one new post
+    # every 10 requests, so how far the list shifts depends on the crawl, not the machine.
+    log = tmp_path / "access.log"
+    replica_args = ["--gallery", f"live:major:{POSTS}", *HOLD, "--access-log", str(log),
+                    "--fault", f"new_posts={ARRIVALS_PER_REQUEST}", "--event-clock",
+                    "requests"]  # fmt: skip
     with ReplicaProcess(replica_args) as replica:
-        assert replica.base_url is not None
         listed_before = {p["post_no"] for p in listed_posts(replica.truth("live"))}
         schedule = ["--gallery", "live", "--pages", "1-", "--shard-size", "4"]
         schedule += ["-a", "comments=0"]
-        run_kill_resume_scenario(nodes, database_url, schedule, replica.base_url)
+        run_kill_resume_scenario(nodes, database_url, schedule, replica)
         truth = replica.truth("live")
         arrived = replica.stats()["galleries"]["live"]["arrived"]
 
     assert len(listed_before) >= 2000
-    # The list shifted by more than a page while the shards crawled it.
-    assert arrived > 100, f"only {arrived} posts arrived during the crawl"
+    # The k-th request served saw int(k * rate) arrivals: between the first and the last
+    # list page the shards read, the list shifted by more than a page of 100 rows.
+    paths = [line.split("\t") for line in log.read_text().splitlines()]
+    order = [path for _, path in sorted((float(f[0]), f[3]) for f in paths)]
+    list_reads = [k for k, path in enumerate(order, start=1) if "/lists" in path]
+    shift = int(list_reads[-1] * ARRIVALS_PER_REQUEST) - int(list_reads[0] * ARRIVALS_PER_REQUEST)
+    assert shift > 100, f"the list shifted by only {shift} posts while the shards read it"
+    assert arrived == int(len(order) * ARRIVALS_PER_REQUEST)
     rows = stored(database_url, "posts", "live")
     numbers = {row["post_no"] for row in rows}
     assert sorted(listed_before - numbers) == [], "posts listed before the crawl are missing"

@@ -7,10 +7,7 @@ ends with the database equal to the replica's truth.
 
 from __future__ import annotations
 
-import os
-import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +21,11 @@ from tests.crawling import (
     differences,
     replica_truth,
     run_crawl,
+    start_crawl,
+    stat_value,
     stored,
     truth_of,
+    wait_until,
     with_listed_posts,
 )
 from tests.pipeline_harness import stop_embedded
@@ -113,42 +113,54 @@ def test_two_crawls_of_one_gallery_at_once_leave_no_duplicate(database_url: str)
     assert_equal_to_truth(database_url, truth())
 
 
+def accepts_connections(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=5):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def stored_posts(url: str) -> int:
+    try:
+        return int(scalar(url, "SELECT count(*) FROM posts"))
+    except psycopg.Error:
+        return 0
+
+
 def test_a_database_restart_in_the_middle_of_a_crawl_loses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     datadir = tmp_path / "pgdata"
+    log = tmp_path / "crawl.log"
     monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = Settings({"DCCRAWL_EMBEDDED_DIR": str(datadir)})
     url = resolve_database(settings).url  # starts the embedded server
-    results: list[CrawlResult] = []
+    crawl_settings = {"DCCRAWL_EMBEDDED_DIR": str(datadir), "CONCURRENT_REQUESTS": 4,
+                      "DCCRAWL_DB_BATCH_SIZE": 20, "DCCRAWL_DB_BATCH_SECONDS": 0.2}  # fmt: skip
     try:
-        # Slow answers stretch the crawl to several seconds: room for a restart.
-        with ReplicaProcess(["--gallery", SPEC, "--fault", "slow=0.3", "--slow-seconds",
-                             "0.5"]) as replica:  # fmt: skip
-            worker = threading.Thread(
-                target=lambda: results.append(
-                    run_crawl(replica.base_url or "", None, {"gallery": GALLERY},
-                              {"DCCRAWL_EMBEDDED_DIR": str(datadir), "CONCURRENT_REQUESTS": 4,
-                               "DCCRAWL_DB_BATCH_SIZE": 20, "DCCRAWL_DB_BATCH_SECONDS": 0.2},
-                              env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
-                )
-            )  # fmt: skip
-            worker.start()
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if scalar(url, "SELECT count(*) FROM posts") >= 20:
-                        break
-                except psycopg.Error:
-                    pass
-                time.sleep(0.1)
-            stop_embedded(datadir)
-            time.sleep(3)
-            resolve_database(settings)  # starts it again
-            worker.join(timeout=300)
-        assert results and results[0].returncode == 0, results
-        retries = re.search(r"'dccrawl/db/retries': (\d+)", results[0].output)
-        assert retries and int(retries.group(1)) > 0, "the restart did not interrupt a write"
+        # The replica answers 40 view pages, then holds the rest until released: the
+        # database goes down while the crawl certainly has posts left to write.
+        with ReplicaProcess(["--gallery", SPEC, "--hold-views-after", "40"]) as replica:
+            crawl = start_crawl(replica.base_url or "", None, {"gallery": GALLERY},
+                                crawl_settings, log=log)  # fmt: skip
+            try:
+                wait_until(lambda: replica.stats()["held"] > 0, "the crawl reaches the hold")
+                wait_until(lambda: stored_posts(url) >= 20, "20 posts are stored")
+                stop_embedded(datadir)
+                wait_until(lambda: not accepts_connections(url), "the database refuses")
+                replica.release()  # the other 100-odd posts come in: writes must fail now
+                wait_until(lambda: "Database write failed" in log.read_text(errors="replace"),
+                           "a write fails and is retried")  # fmt: skip
+                resolve_database(settings)  # starts it again
+                wait_until(lambda: accepts_connections(url), "the database accepts again")
+                assert crawl.wait(timeout=300) == 0, log.read_text()[-6000:]
+            finally:
+                if crawl.poll() is None:
+                    crawl.kill()
+                    crawl.wait()
+        output = log.read_text()
+        assert stat_value(output, "dccrawl/db/retries") > 0, "no write was retried"
         assert_equal_to_truth(url, truth())
     finally:
         stop_embedded(datadir)

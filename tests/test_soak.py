@@ -67,28 +67,59 @@ def test_a_large_gallery_with_every_fault_on_ends_equal_to_truth(database_url: s
         injected = replica.stats()["faults"]
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result
+    # Every fault was really injected (the replica counts them), and retried.
+    assert set(injected) == set(FAULTS), injected
+    assert all(count > 0 for count in injected.values()), injected
+    retries = stat_value(result.output, "retry/count")
+    broken_retries = stat_value(result.output, "dccrawl/broken_retries")
+    assert retries >= injected["http429"] + injected["http503"]
+    assert broken_retries > 0
 
     key = ("gallery_id", "post_no")
-    assert differences(truth_of(expected, "post"), stored(database_url, "posts"), key) == []
     comment_key = (*key, "comment_no")
-    comments = truth_of(expected, "comment")
-    assert differences(comments, stored(database_url, "comments"), comment_key) == []
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT count(*), count(DISTINCT post_no) FROM posts").fetchone()
-    assert row is not None and row[0] == row[1] == len(listed)
+    posts, comments = truth_of(expected, "post"), truth_of(expected, "comment")
+    assert {line["post_no"] for line in posts} == listed
+    stored_posts, stored_comments = stored(database_url, "posts"), stored(database_url, "comments")
+    assert differences(posts, stored_posts, key) == []
+    assert differences(comments, stored_comments, comment_key) == []
+    lost = {
+        "posts": len(keys_of(posts, key) - keys_of(stored_posts, key)),
+        "comments": len(keys_of(comments, comment_key) - keys_of(stored_comments, comment_key)),
+    }
+    duplicated = {table: duplicates(database_url, table) for table in ("posts", "comments")}
+    assert lost == {"posts": 0, "comments": 0}, lost
+    assert duplicated == {"posts": 0, "comments": 0}, duplicated
 
     figures: dict[str, Any] = {
         "posts": len(listed),
         "comments": len(comments),
         "faults_injected": injected,
         "faults_total": sum(injected.values()),
-        "retries": stat_value(result.output, "retry/count"),
-        "broken_retries": stat_value(result.output, "dccrawl/broken_retries"),
+        "retries": retries,
+        "broken_retries": broken_retries,
         "seconds": round(elapsed, 1),
-        "lost": 0,
-        "duplicated": 0,
+        "lost": sum(lost.values()),
+        "duplicated": sum(duplicated.values()),
     }
     print(json.dumps(figures))
     report = os.environ.get("DCCRAWL_SOAK_REPORT")
     if report:
         Path(report).write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def keys_of(rows: list[dict[str, Any]], key: tuple[str, ...]) -> set[tuple[Any, ...]]:
+    return {tuple(row[k] for k in key) for row in rows}
+
+
+# Rows stored more than once under one key: the key columns as the database has them.
+DUPLICATES = {
+    "posts": "SELECT count(*) - count(DISTINCT (gallery_id, post_no)) FROM posts",
+    "comments": "SELECT count(*) - count(DISTINCT (gallery_id, post_no, comment_no)) FROM comments",
+}
+
+
+def duplicates(database_url: str, table: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(DUPLICATES[table]).fetchone()
+    assert row is not None
+    return int(row[0])

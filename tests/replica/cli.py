@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import MappingProxyType
 
 from .clock import default_now, parse_now
-from .options import GallerySpec, ReplicaOptions, parse_fault
+from .options import EVENT_CLOCKS, GallerySpec, ReplicaOptions, parse_fault, parse_fault_kinds
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +75,35 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve images, attachments and dccons from this server (pages point at it)",
     )
+    serve.add_argument(
+        "--fault-only",
+        type=parse_fault_kinds,
+        default=None,
+        metavar="KIND[,KIND]",
+        help="request faults hit only these kinds of request: list, view, comment, derror,"
+        " media, other (default: all)",
+    )
+    serve.add_argument(
+        "--event-clock",
+        choices=EVENT_CLOCKS,
+        default="seconds",
+        help="new_posts/delete_posts RATE counts per second (default) or per request served",
+    )
+    serve.add_argument(
+        "--hold-views",
+        type=int,
+        default=None,
+        metavar="N",
+        help="hold the view pages of posts whose number is a multiple of N until"
+        " /_replica/release is requested",
+    )
+    serve.add_argument(
+        "--hold-views-after",
+        type=int,
+        default=None,
+        metavar="N",
+        help="answer the first N view page requests, hold later ones until /_replica/release",
+    )
     truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
     _common(truth)
     truth.add_argument(
@@ -95,6 +124,12 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
     if not 0.0 <= refuse_comments <= 1.0:
         raise SystemExit("--refuse-comments must be between 0 and 1")
     faults = dict(getattr(args, "fault", []))
+    hold_every = getattr(args, "hold_views", None)
+    if hold_every is not None and hold_every < 1:
+        raise SystemExit("--hold-views must be >= 1")
+    hold_after = getattr(args, "hold_views_after", None)
+    if hold_after is not None and hold_after < 0:
+        raise SystemExit("--hold-views-after must be >= 0")
     return ReplicaOptions(
         galleries=tuple(args.gallery),
         seed=args.seed,
@@ -107,6 +142,10 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         access_log=getattr(args, "access_log", None),
         refuse_comments=refuse_comments,
         media=getattr(args, "media", False) or getattr(args, "media_base", None) is not None,
+        fault_kinds=getattr(args, "fault_only", None),
+        event_clock=getattr(args, "event_clock", "seconds"),
+        hold_views_every=hold_every,
+        hold_views_after=hold_after,
     )
 
 

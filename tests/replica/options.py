@@ -27,8 +27,13 @@ FAULT_NAMES = (
     "new_posts",
     "delete_posts",
 )
-# Faults whose RATE is a per-request probability (the others are events per second).
+# Faults whose RATE is a per-request probability (the others are events per second, or
+# per request served with ``event_clock="requests"``).
 REQUEST_FAULTS = ("reset", "http429", "http503", "empty", "truncated", "truncated_close", "slow")
+# What a request is, for ``--fault-only`` and the stats (server._classify).
+REQUEST_KINDS = ("list", "view", "comment", "derror", "media", "other")
+# What the RATE of new_posts/delete_posts counts per: seconds served, or requests served.
+EVENT_CLOCKS = ("seconds", "requests")
 _ID_RE = re.compile(r"^[a-z0-9_]{1,40}$")
 _FLAGS = {
     "heads": ("heads", True),
@@ -81,8 +86,17 @@ class GallerySpec:
         return cls(gid, kind, count, **traits)
 
 
+def parse_fault_kinds(text: str) -> frozenset[str]:
+    """``KIND[,KIND...]`` for ``--fault-only``: kinds of request in REQUEST_KINDS."""
+    kinds = frozenset(part.strip() for part in text.split(",") if part.strip())
+    if not kinds or not kinds <= set(REQUEST_KINDS):
+        raise ValueError(f"fault kinds must be among {REQUEST_KINDS}, got {text!r}")
+    return kinds
+
+
 def parse_fault(text: str) -> tuple[str, float]:
-    """``NAME=RATE``: a probability in [0, 1] or, for new_posts/delete_posts, events/second."""
+    """``NAME=RATE``: a probability in [0, 1] or, for new_posts/delete_posts, events per
+    second (or per request served, with ``--event-clock requests``)."""
     name, sep, rate_text = text.partition("=")
     if not sep or name not in FAULT_NAMES:
         raise ValueError(f"fault must be NAME=RATE with NAME in {FAULT_NAMES}, got {text!r}")
@@ -111,6 +125,26 @@ class ReplicaOptions:
     # Serve images, attachments and dccons from this server's own image host (media.py):
     # pages, comment JSON and truth then point at it. Off: the real hosts' URLs, as captured.
     media: bool = False
+
+    # Request faults hit only these kinds of request (REQUEST_KINDS); None: every kind.
+    fault_kinds: frozenset[str] | None = None
+    # new_posts/delete_posts RATE: per second (default) or per request served.
+    event_clock: str = "seconds"
+    # Hold (answer only after a request to /_replica/release) the view pages of posts
+    # whose number is a multiple of this; None: none.
+    hold_views_every: int | None = None
+    # Hold every view page request after the first N answered; None: none.
+    hold_views_after: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.fault_kinds is not None and not set(self.fault_kinds) <= set(REQUEST_KINDS):
+            raise ValueError(f"fault kinds must be among {REQUEST_KINDS}: {self.fault_kinds}")
+        if self.event_clock not in EVENT_CLOCKS:
+            raise ValueError(f"event clock must be one of {EVENT_CLOCKS}: {self.event_clock!r}")
+        for name in ("hold_views_every", "hold_views_after"):
+            value = getattr(self, name)
+            if value is not None and value < (1 if name == "hold_views_every" else 0):
+                raise ValueError(f"{name} out of range: {value}")
 
     def served_specs(self) -> tuple[GallerySpec, ...]:
         """The galleries served: those asked for plus the seed gallery, always."""

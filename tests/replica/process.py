@@ -68,6 +68,13 @@ class _Base:
             data: dict[str, Any] = json.loads(resp.read())
             return data
 
+    def release(self) -> int:
+        """``POST /_replica/release``: answer the held view requests (``--hold-views``,
+        ``--hold-views-after``) and hold none from now on; returns how many were waiting."""
+        request = urllib.request.Request(self.url("/_replica/release"), data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return int(json.loads(resp.read())["released"])
+
 
 class ReplicaProcess(_Base):
     """``python -m tests.replica serve`` in a subprocess on a free port.

@@ -50,6 +50,9 @@ class Stats:
         self.refused = 0
         self.refused_direct = 0  # refusals by --refuse-comments (also counted in refused)
         self.browser_comments = 0  # comment requests that carried the page script's cookie
+        self.held = 0  # view requests waiting for /_replica/release now (--hold-views...)
+        self.held_total = 0  # view requests held so far
+        self.released = False  # /_replica/release was requested
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,9 @@ class Stats:
             "refused": self.refused,
             "refused_direct": self.refused_direct,
             "browser_comments": self.browser_comments,
+            "held": self.held,
+            "held_total": self.held_total,
+            "released": self.released,
         }
 
 
@@ -77,15 +83,21 @@ def _classify(path: str) -> str:
 
 
 class AccessLog:
-    """One line per request: monotonic time, client, method, path+query, status, bytes."""
+    """One line per request, written when its answer is done: the monotonic time the
+    request arrived, client, method, path+query, status, bytes, and the monotonic time
+    the answer was done. Lines are in the order answers were done, not arrivals."""
 
     def __init__(self, path: str) -> None:
         self.file: TextIO = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
         self.last_flush = time.monotonic()
 
-    def write(self, client: str, method: str, path_qs: str, status: int, size: int) -> None:
+    def write(
+        self, arrived: float, client: str, method: str, path_qs: str, *, status: int, size: int
+    ) -> None:
         now = time.monotonic()
-        self.file.write(f"{now:.6f}\t{client}\t{method}\t{path_qs}\t{status}\t{size}\n")
+        self.file.write(
+            f"{arrived:.6f}\t{client}\t{method}\t{path_qs}\t{status}\t{size}\t{now:.6f}\n"
+        )
         if now - self.last_flush > 0.2:
             self.file.flush()
             self.last_flush = now
@@ -111,6 +123,9 @@ class Replica:
         self.limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
         self.log = AccessLog(options.access_log) if options.access_log else None
         self.started = time.monotonic()
+        self.served = 0  # requests counted (not /_replica/): the clock of --event-clock requests
+        self.views_answered = 0  # view requests let through while --hold-views-after counts
+        self.release = asyncio.Event()
         self.new_rate = options.faults.get("new_posts", 0.0)
         self.delete_rate = options.faults.get("delete_posts", 0.0)
         self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
@@ -128,12 +143,43 @@ class Replica:
 
     # -- time-driven faults --------------------------------------------------------------
     def advance(self) -> None:
+        """Apply the arrivals and deletions due by now: by seconds since the start, or with
+        ``--event-clock requests`` by requests served (the k-th request sees
+        ``int(k * RATE)`` of each)."""
         if not (self.new_rate or self.delete_rate):
             return
-        elapsed = time.monotonic() - self.started
+        if self.options.event_clock == "requests":
+            elapsed = float(self.served)
+        else:
+            elapsed = time.monotonic() - self.started
         for gid, state in self.states.items():
             if gid != "seed":
                 state.apply_faults(elapsed, self.new_rate, self.delete_rate)
+
+    # -- holds (--hold-views, --hold-views-after) ------------------------------------------
+    def _holds(self, request: web.Request) -> bool:
+        """Whether this view request waits for ``/_replica/release``."""
+        if self.stats.released:
+            return False
+        every = self.options.hold_views_every
+        if every is not None:
+            number = request.query.get("no", "")
+            if number.isdigit() and int(number) % every == 0:
+                return True
+        after = self.options.hold_views_after
+        if after is not None:
+            if self.views_answered >= after:
+                return True
+            self.views_answered += 1
+        return False
+
+    async def _hold(self) -> None:
+        self.stats.held += 1
+        self.stats.held_total += 1
+        try:
+            await self.release.wait()
+        finally:
+            self.stats.held -= 1
 
     # -- middleware ------------------------------------------------------------------------
     @web.middleware
@@ -141,8 +187,11 @@ class Replica:
         path = request.path
         if path.startswith("/_replica/"):
             return await handler(request)
+        arrived = time.monotonic()
+        self.served += 1
         self.advance()
-        self.stats.requests[_classify(path)] += 1
+        kind = _classify(path)
+        self.stats.requests[kind] += 1
         client = request.remote or "?"
         status, size = 0, 0
         try:
@@ -151,8 +200,11 @@ class Replica:
                 response = self._status_page(429, "Too Many Requests")
                 status, size = 429, len(response.body or b"")  # type: ignore[arg-type]
                 return response
+            if kind == "view" and self._holds(request):
+                await self._hold()
             fault = None
-            if self.faults.active:
+            kinds = self.options.fault_kinds
+            if self.faults.active and (kinds is None or kind in kinds):
                 body = await request.read() if request.method == "POST" else b""
                 fault = self.faults.pick(f"{request.method} {request.path_qs} {body!r}")
             if fault is not None:
@@ -165,7 +217,9 @@ class Replica:
             return response
         finally:
             if self.log is not None:
-                self.log.write(client, request.method, request.path_qs, status, size)
+                self.log.write(
+                    arrived, client, request.method, request.path_qs, status=status, size=size
+                )
 
     def _status_page(self, status: int, reason: str) -> web.Response:
         body = (
@@ -348,7 +402,15 @@ class Replica:
         body = ("\n".join(lines) + ("\n" if lines else "")).encode()
         return web.Response(body=body, content_type="application/x-ndjson", charset="utf-8")
 
+    async def release_handler(self, request: web.Request) -> web.StreamResponse:
+        """Answer every held view request and hold none from now on."""
+        waiting = self.stats.held
+        self.stats.released = True
+        self.release.set()
+        return web.json_response({"released": waiting})
+
     async def stats_handler(self, request: web.Request) -> web.StreamResponse:
+        self.advance()
         data = self.stats.as_dict()
         data["galleries"] = {
             gid: {
@@ -384,12 +446,17 @@ def build_app(options: ReplicaOptions) -> web.Application:
     app.router.add_get("/derror/deleted/{tail:.*}", replica.derror_handler)
     app.router.add_get("/_replica/truth", replica.truth_handler)
     app.router.add_get("/_replica/stats", replica.stats_handler)
+    app.router.add_post("/_replica/release", replica.release_handler)
     if options.media:
         app.router.add_get(media.MEDIA_PATH + "{host}/{tail:.*}", replica.media_handler)
+
+    async def on_shutdown(app: web.Application) -> None:
+        replica.release.set()  # held requests must not keep a stopping server waiting
 
     async def on_cleanup(app: web.Application) -> None:
         replica.close()
 
+    app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
 
