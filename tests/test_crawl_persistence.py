@@ -8,6 +8,7 @@ ends with the database equal to the replica's truth.
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +130,9 @@ def stored_posts(url: str) -> int:
 
 
 def test_a_database_restart_in_the_middle_of_a_crawl_loses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pgdata_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    datadir = tmp_path / "pgdata"
+    datadir = pgdata_root / f"restart-{uuid.uuid4().hex[:8]}"  # see conftest.pgdata_root
     log = tmp_path / "crawl.log"
     monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = Settings({"DCCRAWL_EMBEDDED_DIR": str(datadir)})
