@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bench import cores as core_choice
-from bench import database, machine
+from bench import database, endtoend, machine, memory, parsecost, scaling, writepath
 from bench.figures import Figure, emit
 
 logger = logging.getLogger("bench")
@@ -67,26 +67,16 @@ FIGURES = ("e2e", "parse", "write", "memory", "scaling")
 
 
 def _figures(name: str, admin_url: str, sizes: Sizes) -> Iterator[Figure]:
-    """The figures of one benchmark (modules imported on use: each pulls in its own stack)."""
+    """The figures of one benchmark."""
     cores = core_choice.choose()
     if name == "e2e":
-        from bench import endtoend  # noqa: PLC0415
-
         return endtoend.measure(admin_url, cores, sizes.e2e_posts, sizes.e2e_repeats)
     if name == "parse":
-        from bench import parsecost  # noqa: PLC0415
-
         return parsecost.measure(cores, sizes.parse_repeats)
     if name == "write":
-        from bench import writepath  # noqa: PLC0415
-
         return writepath.measure(admin_url, sizes.write_items, sizes.write_repeats)
     if name == "memory":
-        from bench import memory  # noqa: PLC0415
-
         return memory.measure(admin_url, cores, sizes.memory_posts)
-    from bench import scaling  # noqa: PLC0415
-
     return scaling.measure(admin_url, sizes.scaling_posts, sizes.scaling_delay)
 
 

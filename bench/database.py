@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from tests.databases import fresh_database
+from testbed.databases import fresh_database
 
 
 @contextlib.contextmanager

@@ -30,11 +30,11 @@ from scrapy.http import HtmlResponse, TextResponse
 from bench.cores import Cores
 from bench.figures import Figure
 from bench.replica import ReplicaServer
+from dccrawl.kst import KST
 from dccrawl.loaders import CommentLoader, PostLoader
-from dccrawl.normalize import KST
 from dccrawl.site import comments, lists, views
 from dccrawl.site.signals import classify
-from tests.replica.client import XHR, comment_form, fetch
+from testbed.replica.client import XHR, comment_form, fetch
 
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
 TARGET_VIEW_MS = 3.0

@@ -1,4 +1,4 @@
-"""The site replica (``tests/replica``) as a server process for a benchmark, pinned to a core.
+"""The site replica (``testbed/replica``) as a server process for a benchmark, pinned to a core.
 
 The tests' ``ReplicaProcess`` with what every figure wants: ``taskset`` in front
 (``prefix``), the replica's log discarded, and a fixed clock, so every crawl of a
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.replica.process import ReplicaProcess
+from testbed.replica.process import ReplicaProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 # A fixed clock: the same pages (dates, "today" rows) whatever the day of the run.
@@ -18,7 +18,7 @@ NOW = "2026-11-27T00:05:00"
 
 
 class ReplicaServer(ReplicaProcess):
-    """``python -m tests.replica serve`` on a free port, optionally on one core."""
+    """``python -m testbed.replica serve`` on a free port, optionally on one core."""
 
     base_url: str = ""  # set by ``start`` (a benchmark never reads it before)
 

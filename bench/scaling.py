@@ -36,7 +36,7 @@ from bench.database import scratch
 from bench.figures import Figure
 from bench.replica import ReplicaServer
 from dccrawl.db.migrate import migrate
-from tests.scrapyd_nodes import ScrapydNode, deploy_config, scrapyd_deploy
+from testbed.scrapyd_nodes import ScrapydNode, deploy_config, scrapyd_deploy
 
 logger = logging.getLogger(__name__)
 

@@ -5,29 +5,21 @@ gives each a ``handler(args) -> int`` (the exit code) through ``set_defaults``.
 A command that passes unknown arguments on to another program (``psql``) also
 sets ``passthrough=True`` and finds them in ``args.extra``.
 Adding a group (``demo``, the scrapyd ``nodes/schedule/...`` commands) is one line
-in ``COMMAND_GROUPS``; this module knows nothing about what the commands do.
+in ``COMMAND_GROUPS``; this module knows nothing about what the commands do. The
+groups read settings through ``dccrawl/project.py``, never through this module.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Sequence
+from types import ModuleType
 
-from scrapy.settings import Settings
-from scrapy.utils.project import get_project_settings
+from dccrawl import demo
+from dccrawl.cluster import cli as cluster_cli
+from dccrawl.db import cli as db_cli
 
-COMMAND_GROUPS: tuple[str, ...] = ("dccrawl.db.cli", "dccrawl.demo", "dccrawl.cluster.cli")
-SETTINGS_MODULE = "dccrawl.settings"
-
-
-def project_settings() -> Settings:
-    """The Scrapy settings a crawl would see (scrapy.cfg / SCRAPY_SETTINGS_MODULE),
-    falling back to ``dccrawl.settings`` when run outside a project folder."""
-    settings = get_project_settings()
-    if settings.get("BOT_NAME") != "dccrawl":
-        settings.setmodule(SETTINGS_MODULE, priority="project")
-    return settings
+COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m dccrawl", description="dccrawl's command line (besides scrapy crawl)."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_GROUPS:
-        importlib.import_module(name).register(subparsers)
+    for group in COMMAND_GROUPS:
+        group.register(subparsers)
     return parser
 
 

@@ -1,6 +1,6 @@
 """``python -m dccrawl demo``: see the crawler work with no internet and no setup.
 
-Starts the local site replica (``tests/replica``, in this checkout) on a free
+Starts the local site replica (``testbed/replica``, in this checkout) on a free
 loopback port, crawls two of its galleries with ``scrapy crawl gallery`` into
 the database a real crawl would use (``DATABASE_URL``, else the embedded
 PostgreSQL), and prints what was stored, so a newcomer sees the whole path:
@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 
 from dccrawl.db import queries
+from dccrawl.db.connect import resolve_database
+from dccrawl.project import project_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTENING = "listening on "
@@ -30,7 +32,7 @@ FAST_SETTINGS = {
 
 
 def _start_replica(galleries: list[str]) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "tests.replica", "serve", "--port", "0"]
+    command = [sys.executable, "-m", "testbed.replica", "serve", "--port", "0"]
     for gallery in galleries:
         command += ["--gallery", gallery]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -68,11 +70,9 @@ def _show(database_url: str, gallery: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dccrawl.cli import project_settings  # noqa: PLC0415 - cli imports this module
-    from dccrawl.db.connect import resolve_database  # noqa: PLC0415 - starts pgserver lazily
 
-    if not (ROOT / "tests" / "replica").is_dir():
-        print("demo: needs a source checkout (tests/replica is the site replica)", file=sys.stderr)
+    if not (ROOT / "testbed" / "replica").is_dir():
+        print("demo: needs a source checkout (testbed/replica is the replica)", file=sys.stderr)
         return 1
     target = resolve_database(project_settings())
     print(f"demo: storing into {target.describe()}")

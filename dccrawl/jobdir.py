@@ -179,9 +179,7 @@ def open_jobdir(jobdir: str | os.PathLike[str], wanted: Mapping[str, Any]) -> Op
     return opened
 
 
-def close_jobdir(
-    jobdir: str | os.PathLike[str], wanted: Mapping[str, Any], lost: str = ""
-) -> None:
+def close_jobdir(jobdir: str | os.PathLike[str], wanted: Mapping[str, Any], lost: str = "") -> None:
     """Mark ``jobdir`` closed (Scrapy has persisted its queue, a next run may resume it),
     or, when the run ``lost`` something (a few words saying what), to be started over."""
     _write(Path(jobdir), wanted, LOST if lost else CLOSED, lost)

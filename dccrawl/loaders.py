@@ -1,8 +1,10 @@
 """Item loaders: the raw fields of ``dccrawl.site`` become typed ``Post``/``Comment`` items.
 
-Each field's input processor is one function of :mod:`dccrawl.normalize`, so
-"what a field means" is written once and the spider only says where a value
-came from. Processors are built once, at class level.
+Each field's input processor is one function of :mod:`dccrawl.normalize` (or, for
+bodies and memos, :mod:`dccrawl.htmlclean`), so "what a field means" is written
+once and the spider only says where a value came from. Processors are declared
+once, at class level, and run through the compiled plan of
+``dccrawl/compiled_loader.py``.
 
 Usage (the spider)::
 
@@ -30,16 +32,14 @@ values (a full ``title`` timestamp beats a visible ``15:59``) in any order.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
-from itemloaders.utils import arg_to_iter
-from scrapy.loader import ItemLoader
+from itemloaders.processors import Compose, Identity, MapCompose
 
-from dccrawl import normalize
+from dccrawl import htmlclean, normalize
+from dccrawl.compiled_loader import UNCOMPILED, CompiledItemLoader, Context
 from dccrawl.items import Comment, Post
 from dccrawl.site.comments import RawComment
 from dccrawl.site.lists import ListRow
@@ -47,9 +47,7 @@ from dccrawl.site.urls import KINDS
 from dccrawl.site.views import ViewPage
 
 if TYPE_CHECKING:
-    from typing import Self
-
-Context = MutableMapping[str, Any]
+    pass
 
 
 def _reference(loader_context: Context) -> datetime | None:
@@ -78,27 +76,27 @@ def _kind(value: object) -> str | None:
 
 
 def _body_html(value: object, loader_context: Context) -> str:
-    return normalize.body_html(value, loader_context.get("base_url"))
+    return htmlclean.body_html(value, loader_context.get("base_url"))
 
 
 def _body_text(value: object, loader_context: Context) -> str:
-    return normalize.body_text(value, loader_context.get("base_url"))
+    return htmlclean.body_text(value, loader_context.get("base_url"))
 
 
 def _images_in_body(value: object, loader_context: Context) -> list[str]:
     """Image URLs of a raw body (``add_value`` processor: the field itself takes URLs)."""
     urls: list[str] = []
     for html in value if isinstance(value, list) else [value]:
-        urls.extend(normalize.image_urls(html, loader_context.get("base_url")))
+        urls.extend(htmlclean.image_urls(html, loader_context.get("base_url")))
     return urls
 
 
 def _absolute_url(value: object, loader_context: Context) -> str | None:
-    return normalize.absolute_url(value, loader_context.get("base_url"))
+    return htmlclean.absolute_url(value, loader_context.get("base_url"))
 
 
 def _dccon_url(value: object, loader_context: Context) -> str | None:
-    return normalize.dccon_url(value, loader_context.get("base_url"))
+    return htmlclean.dccon_url(value, loader_context.get("base_url"))
 
 
 def _first_present(values: Iterable[object]) -> object | None:
@@ -117,171 +115,14 @@ def _attachment(value: object, loader_context: Context) -> dict[str, str | None]
     """A (URL, file name) pair of the attachment list as ``{"url", "filename"}``; None
     (dropped) without a usable URL."""
     url, name = value if isinstance(value, tuple) and len(value) == 2 else (value, None)
-    absolute = normalize.absolute_url(url, loader_context.get("base_url"))
+    absolute = htmlclean.absolute_url(url, loader_context.get("base_url"))
     if absolute is None:
         return None
     return {"url": absolute, "filename": normalize.clean_text(name) or None}
 
 
-class _FieldPlan(NamedTuple):
-    """A field's declared processors, compiled once per loader class into plain calls.
-
-    ``inputs`` are the functions of the field's ``MapCompose`` input processor, each
-    with whether it takes ``loader_context``. ``output`` is ``None`` for
-    ``TakeFirst``, else the single function of a ``Compose`` output processor (with
-    its flag), or ``(None, False)`` for ``Identity``.
-    """
-
-    inputs: tuple[tuple[Callable[..., Any], bool], ...] | None
-    output: tuple[Callable[..., Any] | None, bool] | None
-
-
-def _takes_context(function: Callable[..., Any]) -> bool:
-    return "loader_context" in inspect.signature(function).parameters
-
-
-def _compile_input(processor: object) -> tuple[tuple[Callable[..., Any], bool], ...] | None:
-    if isinstance(processor, MapCompose) and not processor.default_loader_context:
-        return tuple((f, _takes_context(f)) for f in processor.functions)
-    return None  # anything else takes ItemLoader's general path
-
-
-_TAKE_FIRST = None
-# Values ``arg_to_iter`` wraps in a one-element list (and MapCompose passes as one value).
-_SCALARS = frozenset({str, int, bool, float, datetime})
-_UNCOMPILED = object()  # an output processor only ItemLoader's general path knows
-
-
-def _compile_output(processor: object) -> object:
-    if isinstance(processor, TakeFirst):
-        return _TAKE_FIRST
-    if isinstance(processor, Identity):
-        return (None, False)
-    if (
-        isinstance(processor, Compose)
-        and len(processor.functions) == 1
-        and not processor.default_loader_context
-    ):
-        function = processor.functions[0]
-        return (function, _takes_context(function))
-    return _UNCOMPILED
-
-
-class _KstLoader(ItemLoader):
-    """Shared context handling: ``crawled_at`` is both a field and the date reference.
-
-    ``add_value`` and ``load_item`` run each field's declared processors through a
-    plan compiled once per class (:class:`_FieldPlan`): ItemLoader's general path
-    re-inspects every processor function and builds a ``ChainMap`` context on every
-    call, which made a 12-field comment cost ~170 µs (a crawl loads millions). The
-    results are the same: the plan is made from the very processors declared below,
-    and anything it does not cover (extra processors, ``re=``, other processor
-    types) takes ItemLoader's own path.
-    """
-
-    default_output_processor = TakeFirst()
-    _defaults: ClassVar[dict[str, Any]] = {}
-    _plans: ClassVar[dict[str, _FieldPlan]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._plans = {}  # per class: compiled lazily, a field at a time
-
-    @classmethod
-    def _plan_of(cls, field_name: str) -> _FieldPlan:
-        plan = cls._plans.get(field_name)
-        if plan is None:
-            inputs = getattr(cls, f"{field_name}_in", None)
-            output = getattr(cls, f"{field_name}_out", None) or cls.default_output_processor
-            plan = _FieldPlan(_compile_input(inputs), _compile_output(output))  # type: ignore[arg-type]
-            cls._plans[field_name] = plan
-        return plan
-
-    @staticmethod
-    def _run_inputs(
-        inputs: tuple[tuple[Callable[..., Any], bool], ...], value: Any, context: Context
-    ) -> list[Any]:
-        """A field's compiled ``MapCompose``: each function over every value, flattened."""
-        values: list[Any] = [value] if type(value) in _SCALARS else arg_to_iter(value)
-        for function, contextual in inputs:
-            results: list[Any] = []
-            for single in values:
-                try:
-                    out = (
-                        function(single, loader_context=context) if contextual else function(single)
-                    )
-                except Exception as error:  # the message ItemLoader's MapCompose gives
-                    raise ValueError(
-                        f"Error in MapCompose with {function!s} value={value!r} "
-                        f"error='{type(error).__name__}: {error!s}'"
-                    ) from error
-                if out is None:
-                    continue
-                if type(out) in _SCALARS:
-                    results.append(out)
-                else:
-                    results += arg_to_iter(out)
-            values = results
-        return values
-
-    def add_value(
-        self,
-        field_name: str | None,
-        value: Any,
-        *processors: Callable[..., Any],
-        re: Any = None,
-        **kw: Any,
-    ) -> Self:
-        """ItemLoader's ``add_value``, through the field's compiled input processor."""
-        plan = self._plan_of(field_name) if field_name else None
-        inputs = plan.inputs if plan is not None else None
-        if inputs is None or processors or re is not None or kw:
-            return super().add_value(field_name, value, *processors, re=re, **kw)
-        if value is None:
-            return self
-        assert field_name is not None
-        values = self._run_inputs(inputs, value, self.context)
-        if values:
-            self._values.setdefault(field_name, []).extend(values)
-        return self
-
-    @classmethod
-    def _output(cls, field_name: str, values: list[Any], context: Context) -> Any:
-        """The field's compiled output processor applied to its collected values.
-
-        ``_UNCOMPILED`` (an output processor the plan does not know) is the caller's
-        to handle."""
-        output = cls._plan_of(field_name).output
-        if output is _TAKE_FIRST:
-            for value in values:
-                if value is not None and value != "":
-                    return value
-            return None
-        if output is _UNCOMPILED:
-            return _UNCOMPILED
-        function, contextual = output  # type: ignore[misc]
-        if function is None:  # Identity
-            return values
-        try:
-            return function(values, loader_context=context) if contextual else function(values)
-        except Exception as error:  # the message ItemLoader's output processors give
-            raise ValueError(
-                f"Error with output processor: field={field_name!r} value={values!r} "
-                f"error='{type(error).__name__}: {error!s}'"
-            ) from error
-
-    def _output_value(self, field_name: str, values: list[Any]) -> Any:
-        value = self._output(field_name, values, self.context)
-        return self.get_output_value(field_name) if value is _UNCOMPILED else value
-
-    @classmethod
-    def _fill_defaults(cls, item: Any) -> Any:
-        present = set(item.keys())
-        for name in item.fields:
-            if name not in present:
-                default = cls._defaults.get(name)
-                item[name] = list(default) if isinstance(default, list) else default
-        return item
+class _KstLoader(CompiledItemLoader):
+    """Shared context handling: ``crawled_at`` is both a field and the date reference."""
 
     def __init__(
         self,
@@ -302,16 +143,6 @@ class _KstLoader(ItemLoader):
         self.add_value("writer_nick", writer.nick)
         self.add_value("writer_uid", writer.uid)
         self.add_value("writer_ip", writer.ip)
-
-    def load_item(self) -> Any:
-        """The item with every field set (``None``/``[]``/``False`` where nothing was added)."""
-        item = self.item
-        collected = self._values
-        for field_name in tuple(collected):
-            value = self._output_value(field_name, collected[field_name])
-            if value is not None:
-                item[field_name] = value
-        return self._fill_defaults(item)
 
 
 class PostLoader(_KstLoader):
@@ -401,7 +232,7 @@ class CommentLoader(_KstLoader):
     writer_ip_in = MapCompose(normalize.normalize_ip)
     created_at_in = MapCompose(_time_source)
     created_at_out = Compose(_best_time)
-    body_text_in = MapCompose(normalize.memo_text)
+    body_text_in = MapCompose(htmlclean.memo_text)
     dccon_url_in = MapCompose(_dccon_url)
     is_deleted_in = MapCompose(normalize.parse_bool)
     crawled_at_in = MapCompose(_crawled_at)
@@ -466,7 +297,7 @@ class CommentLoader(_KstLoader):
             item = Comment()
             for name, values in collected.items():
                 out = cls._output(name, values, context)
-                if out is _UNCOMPILED:
+                if out is UNCOMPILED:
                     raise TypeError(f"{cls.__name__}.{name}_out is not a compiled processor")
                 if out is not None:
                     item[name] = out

@@ -16,7 +16,7 @@ COMMANDS_MODULE = "dccrawl.commands"
 
 # --- Where the site is -------------------------------------------------------
 # Every URL the spider builds starts here, so the same spider crawls the real
-# site, the local replica (tests/replica) or any mirror of it.
+# site, the local replica (testbed/replica) or any mirror of it.
 DCCRAWL_BASE_URL = "https://gall.dcinside.com"
 
 # --- Politeness (the real site blocks fast clients for ~10 minutes) ---------

@@ -35,3 +35,24 @@ DB_REJECTED = "dccrawl/db/rejected"  # items the database refused (logged with k
 DB_UNWRITTEN = "dccrawl/db/unwritten"  # items still unwritten at close (set at close, 0 if none)
 MEDIA_ROWS_REJECTED = "dccrawl/media/rows_rejected"  # post_media rows the database refused
 MEDIA_ROWS_UNWRITTEN = "dccrawl/media/rows_unwritten"  # post_media rows unwritten at close
+# The posts pipeline (pipelines/postgres.py): what its batches wrote.
+POSTS_WRITTEN = "dccrawl/db/posts_written"  # post rows committed (new, changed or unchanged)
+POSTS_NEW = "dccrawl/db/posts_new"  # posts inserted for the first time
+POSTS_CHANGED = "dccrawl/db/posts_changed"  # stored posts whose content or counts changed
+SNAPSHOTS = "dccrawl/db/snapshots"  # post_snapshots rows added
+COMMENTS_WRITTEN = "dccrawl/db/comments_written"  # comment rows committed (changed or not)
+COMMENTS_NEW = "dccrawl/db/comments_new"  # comments inserted for the first time
+COMMENTS_CHANGED = "dccrawl/db/comments_changed"  # stored comments whose content changed
+DB_BATCHES = "dccrawl/db/batches"  # transactions committed
+DB_BATCH_DUPLICATES = "dccrawl/db/batch_duplicates"  # same key twice in one batch: last one kept
+DB_RETRIES = "dccrawl/db/retries"  # batch attempts repeated after a connection loss or conflict
+# The media pipeline (pipelines/media.py, pipelines/media_rows.py): files and post_media rows.
+MEDIA_STORED = "dccrawl/media/stored"  # of the files downloaded, new content written to the store
+MEDIA_ALREADY_STORED = "dccrawl/media/already_stored"  # of those, content the store had already
+MEDIA_KNOWN = "dccrawl/media/known"  # not fetched: post_media and the store have them
+MEDIA_SKIPPED_GONE = "dccrawl/media/skipped_gone"  # not fetched: recorded as 404/410 before
+MEDIA_ROWS_WRITTEN = "dccrawl/media/rows_written"  # post_media rows committed (changed or not)
+MEDIA_BATCHES = "dccrawl/media/batches"  # post_media transactions committed
+MEDIA_DB_RETRIES = "dccrawl/media/db_retries"  # post_media batch attempts repeated after a loss
+# The duplicate filter (pipelines/dedup.py).
+DEDUP_DROPPED = "dccrawl/dedup/dropped"  # items (and comments of batches) dropped as repeats

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
+from dccrawl import stats as S
 from dccrawl.db.rows import BadKey, item_key, item_kind
 from dccrawl.items import CommentBatch, DuplicateItem
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DROPPED = "dccrawl/dedup/dropped"
 _SHIFT = 64  # comment_no occupies the low 64 bits of a comment's packed key
 
 
@@ -143,7 +143,7 @@ class DuplicateFilterPipeline:
 
     def _count_dropped(self, count: int) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(DROPPED, count)
+        self.crawler.stats.inc_value(S.DEDUP_DROPPED, count)
 
     def close_spider(self) -> None:
         self._seen.clear()

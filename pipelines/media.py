@@ -17,7 +17,8 @@ setting, off): when media is off the pipeline is not even loaded. It is Scrapy's
   0003_post_media.sql``): position, source URL, stored path, sha1, size, the content
   type the host sent, the original file name (the attachment list's, else the answer's
   ``Content-Disposition``), ``downloaded`` or ``failed`` with the reason, and the time.
-  Rows are written in batches by ``MediaRowWriter`` (the posts pipeline's machinery).
+  Rows are written in batches by ``MediaRowWriter`` (``pipelines/media_rows.py``: a
+  ``BufferedWriter``, the same batching, retries and bisection as the posts pipeline's).
 * **Not again**: before downloading, the post's URLs are looked up in ``post_media``;
   a URL recorded as downloaded whose file is still in the store is not fetched again,
   nor is one the host answered 404/410 (gone for good; delete its row to retry).
@@ -33,7 +34,6 @@ while its files download. Stats: ``dccrawl/media/*``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -52,6 +52,7 @@ from scrapy.pipelines.media import _MediaRequestFiltered
 from scrapy.utils.defer import ensure_awaitable
 
 from dccrawl import stats as S
+from dccrawl.db.connection import ReconnectingConnection
 from dccrawl.db.media import MediaRow, StoredMedia, stored_media
 from dccrawl.db.redact import redact
 from dccrawl.db.rows import BadKey, item_key, item_kind
@@ -71,14 +72,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_FILES_STORE = "~/.local/share/dccrawl/files"
-
-# Stats (counted with inc_value, so absent means zero).
-DOWNLOADED = S.MEDIA_DOWNLOADED  # files fetched (200, not empty)
-STORED = "dccrawl/media/stored"  # of those, new content written to the store
-ALREADY_STORED = "dccrawl/media/already_stored"  # of those, content the store had already
-KNOWN = "dccrawl/media/known"  # not fetched: post_media and the store have them
-FAILED = S.MEDIA_FAILED  # files that could not be fetched (recorded with the reason)
-SKIPPED_GONE = "dccrawl/media/skipped_gone"  # not fetched: recorded as 404/410 before
+LOOKUP_APPLICATION_NAME = "dccrawl-media"  # the look-up connection in pg_stat_activity
 
 # Failures that do not heal: a later crawl does not ask again.
 GONE_FOR_GOOD = frozenset({"http 404", "http 410"})
@@ -176,7 +170,7 @@ class PostMediaPipeline(FilesPipeline):
         self.base_url = crawler.settings.get("DCCRAWL_BASE_URL") or urls.DEFAULT_BASE_URL
         self.rows = MediaRowWriter(crawler)
         self._opening: asyncio.Future[None] | None = None
-        self._lookup_conn: psycopg.AsyncConnection | None = None
+        self._lookups: ReconnectingConnection | None = None  # made once the database is known
         self._lookup_lock = asyncio.Lock()
         self._kinds: dict[str, str] = {}  # gallery id -> kind, from its posts (dccon referers)
         self._recent: OrderedDict[str, StoredMedia] = OrderedDict()
@@ -230,17 +224,18 @@ class PostMediaPipeline(FilesPipeline):
     async def close_spider(self) -> None:
         """Write the last rows, close the connections and sum up."""
         if self._opening is not None:
-            await self.rows.close_spider()
-        await self._disconnect_lookup()
+            await self.rows.close()
+        if self._lookups is not None:
+            await self._lookups.close()
         stats = self.stats
         logger.info(
             "Media: %d file(s) downloaded (%d new in the store, %d stored already), "
             "%d known already (not fetched), %d failed",
-            stats.get_value(DOWNLOADED, 0),
-            stats.get_value(STORED, 0),
-            stats.get_value(ALREADY_STORED, 0),
-            stats.get_value(KNOWN, 0) + stats.get_value(SKIPPED_GONE, 0),
-            stats.get_value(FAILED, 0),
+            stats.get_value(S.MEDIA_DOWNLOADED, 0),
+            stats.get_value(S.MEDIA_STORED, 0),
+            stats.get_value(S.MEDIA_ALREADY_STORED, 0),
+            stats.get_value(S.MEDIA_KNOWN, 0) + stats.get_value(S.MEDIA_SKIPPED_GONE, 0),
+            stats.get_value(S.MEDIA_FAILED, 0),
         )
 
     # --- FilesPipeline hooks ----------------------------------------------------------
@@ -271,7 +266,7 @@ class PostMediaPipeline(FilesPipeline):
         if not await self._in_store(known.path, info):
             logger.info("Media: %s is gone from the store; downloading it again", known.path)
             return None
-        self.stats.inc_value(KNOWN)
+        self.stats.inc_value(S.MEDIA_KNOWN)
         return FileOutcome.known(known)
 
     async def media_downloaded(  # type: ignore[override]
@@ -292,14 +287,14 @@ class PostMediaPipeline(FilesPipeline):
         spec: MediaSpec = request.meta[_SPEC_META]
         sha1, path = content_path(body)
         content_type = _header(response, b"Content-Type")
-        self.stats.inc_value(DOWNLOADED)
+        self.stats.inc_value(S.MEDIA_DOWNLOADED)
         if await self._in_store(path, info):
-            self.stats.inc_value(ALREADY_STORED)
+            self.stats.inc_value(S.MEDIA_ALREADY_STORED)
         else:
             headers = {"Content-Type": content_type} if content_type else None
             stored = self.store.persist_file(path, BytesIO(body), info, headers=headers)
             await ensure_awaitable(stored)
-            self.stats.inc_value(STORED)
+            self.stats.inc_value(S.MEDIA_STORED)
         filename = spec.filename or filename_from_disposition(
             response.headers.get(b"Content-Disposition")
         )
@@ -327,13 +322,13 @@ class PostMediaPipeline(FilesPipeline):
         for spec in media.specs:
             known = media.known.get(spec.url)
             if _gone(known):
-                self.stats.inc_value(SKIPPED_GONE)
+                self.stats.inc_value(S.MEDIA_SKIPPED_GONE)
                 outcome = FileOutcome.known(known)
             else:
                 ok, value = next(outcomes)
                 outcome = value if ok and isinstance(value, FileOutcome) else self._failure(value)
                 if outcome.status == "failed":
-                    self.stats.inc_value(FAILED)
+                    self.stats.inc_value(S.MEDIA_FAILED)
                     logger.warning(
                         "Media: could not download %s %d of post %s/%d (%s): %s",
                         spec.kind,
@@ -408,7 +403,7 @@ class PostMediaPipeline(FilesPipeline):
         """Open the row writer on first use: by then the posts pipeline has resolved (and,
         without DATABASE_URL, started) the database, so the two never race to start it."""
         if self._opening is None:
-            self._opening = asyncio.ensure_future(self.rows.open_spider())
+            self._opening = asyncio.ensure_future(self.rows.open())
         await asyncio.shield(self._opening)
 
     async def _lookup(self, urls_: list[str]) -> dict[str, StoredMedia]:
@@ -418,35 +413,21 @@ class PostMediaPipeline(FilesPipeline):
         if not missing:
             return found
         async with self._lookup_lock:
+            if self._lookups is None:
+                assert self.rows.target is not None  # _ready() has resolved it
+                self._lookups = ReconnectingConnection(
+                    self.rows.target.url, application_name=LOOKUP_APPLICATION_NAME
+                )
             try:
-                conn = await self._lookup_connection()
+                conn = await self._lookups.get()
                 found.update(await stored_media(conn, missing))
             except psycopg.Error as error:
                 logger.warning(
                     "Media: could not look up stored files (%s); downloading them",
                     redact(str(error)).strip() or type(error).__name__,
                 )
-                await self._disconnect_lookup()
+                await self._lookups.close()
         return found
-
-    async def _lookup_connection(self) -> psycopg.AsyncConnection:
-        conn = self._lookup_conn
-        if conn is None or conn.closed or conn.broken:
-            assert self.rows.target is not None
-            conn = await psycopg.AsyncConnection.connect(
-                self.rows.target.url,
-                autocommit=True,
-                application_name="dccrawl-media",
-                connect_timeout=10,
-            )
-            self._lookup_conn = conn
-        return conn
-
-    async def _disconnect_lookup(self) -> None:
-        conn, self._lookup_conn = self._lookup_conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.close()
 
     def _remember(self, url: str, outcome: FileOutcome) -> None:
         """Keep a downloaded file's outcome for repeats of its URL later in this run."""

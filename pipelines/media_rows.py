@@ -1,10 +1,13 @@
-"""``MediaRowWriter``: the posts pipeline's batching machinery, writing ``post_media`` rows.
+"""``MediaRowWriter``: the media pipeline's ``post_media`` rows, written in batches.
 
-Everything that makes ``PostgresPipeline`` safe is reused as it is: the buffer and its
-size/age triggers, the background flusher, the retries with backoff through a database
-outage (``DCCRAWL_DB_RETRY_SECONDS``), the bisection that isolates a row the database
-refuses, the bounded buffer, and the final flush and report at close. Only what one batch
-writes differs (``dccrawl.db.media``), and the stats it counts in (``dccrawl/media/...``).
+A ``BufferedWriter`` (``dccrawl.db.buffer``), as the posts pipeline has one: the buffer
+and its size/age triggers, the background flusher, the retries with backoff through a
+database outage (``DCCRAWL_DB_RETRY_SECONDS``), the bisection that isolates a row the
+database refuses, the bounded buffer, and the final flush at close, all with the same
+``DCCRAWL_DB_*`` settings. What one batch writes is ``dccrawl.db.media``'s; what this
+class adds is the crawl's side: its stats (``dccrawl/media/...``, never the posts
+pipeline's), closing the spider when the database is gone for good, and reporting at
+close what could not be written.
 
 It is no Scrapy pipeline of its own: ``PostMediaPipeline`` (``pipelines/media.py``) owns
 one, opens it on first use, and hands it each post's rows as its files are done.
@@ -12,64 +15,97 @@ one, opens it on first use, and hands it each post's rows as its files are done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+import asyncio
+from typing import TYPE_CHECKING
+
+import psycopg
 
 from dccrawl import stats as S
-from dccrawl.db.media import MediaKey, MediaRow, Trim, write_media_batch
-from dccrawl.db.writer import unique_sorted
-from pipelines.postgres import PostgresPipeline
+from dccrawl.db.buffer import BufferedWriter
+from dccrawl.db.connect import DatabaseTarget, resolve_database
+from dccrawl.db.connection import ReconnectingConnection
+from dccrawl.db.media import (
+    MediaBatch,
+    MediaEntry,
+    MediaRow,
+    post_entries,
+    row_entries,
+    write_media_entries,
+)
+from pipelines.postgres import (
+    APPLICATION_NAME,
+    buffer_limits,
+    close_for_database,
+    database_unavailable,
+    log_rejected,
+    report_unwritten,
+)
 
 if TYPE_CHECKING:
-    import psycopg
-
-ROWS_WRITTEN = "dccrawl/media/rows_written"  # post_media rows committed (changed or not)
-BATCHES = "dccrawl/media/batches"  # transactions committed
-RETRIES = "dccrawl/media/db_retries"  # batch attempts repeated after a connection loss
-REJECTED = S.MEDIA_ROWS_REJECTED
-UNWRITTEN = S.MEDIA_ROWS_UNWRITTEN
-
-# Entry kinds in the shared buffer (PostgresPipeline's are "post" and "comment").
-ROW: Final = "media"  # one post_media row
-TRIM: Final = "media_trim"  # a re-crawled post's current image and attachment counts
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 
-@dataclass
-class MediaBatch:
-    """What one committed batch wrote."""
-
-    rows: int
-    trims: int
-
-
-class MediaRowWriter(PostgresPipeline):
+class MediaRowWriter:
     """Buffers ``post_media`` rows and writes them in batches (see the module docstring)."""
 
-    retries_stat = RETRIES
-    rejected_stat = REJECTED
-    unwritten_stat = UNWRITTEN
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.target: DatabaseTarget | None = None
+        self.writer: BufferedWriter[MediaEntry, MediaBatch] = BufferedWriter(
+            write_media_entries,
+            buffer_limits(crawler.settings),
+            written=self._count,
+            rejected=self._rejected,
+            retried=lambda: self.stats.inc_value(S.MEDIA_DB_RETRIES),
+            gave_up=self._give_up,
+        )
+        self._closer: asyncio.Future[None] | None = None
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    async def open(self) -> None:
+        """Resolve the database (the posts pipeline has started it already), bring its
+        schema up to date and start the writer; ``DatabaseUnavailable`` if it cannot."""
+        self.target = await asyncio.to_thread(resolve_database, self.crawler.settings)
+        connection = ReconnectingConnection(self.target.url, application_name=APPLICATION_NAME)
+        try:
+            await self.writer.open(connection)
+        except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+            raise database_unavailable(self.stats, self.target, exc) from None
 
     async def add_post(
         self, gallery_id: str, post_no: int, images: int, attachments: int, rows: list[MediaRow]
     ) -> None:
         """A live post's rows, and its counts: its rows at higher positions are stale."""
-        trim: Trim = (gallery_id, post_no, images, attachments)
-        await self._enqueue((TRIM, (gallery_id, post_no), trim))  # type: ignore[arg-type]
-        await self.add_rows(rows)
+        for entry in post_entries(gallery_id, post_no, images, attachments, rows):
+            await self.writer.add(entry)
 
     async def add_rows(self, rows: list[MediaRow]) -> None:
         """Rows of files that are not a post's whole set (a comment's dccon)."""
-        for row in rows:
-            key: MediaKey = row[:4]  # type: ignore[assignment]
-            await self._enqueue((ROW, key, row))  # type: ignore[arg-type]
+        for entry in row_entries(rows):
+            await self.writer.add(entry)
 
-    async def _write(self, conn: psycopg.AsyncConnection, chunk: list[Any]) -> Any:
-        rows = unique_sorted((key, row) for kind, key, row in chunk if kind == ROW)
-        trims = unique_sorted((key, row) for kind, key, row in chunk if kind == TRIM)
-        await write_media_batch(conn, rows, trims)  # type: ignore[arg-type]
-        return MediaBatch(rows=len(rows), trims=len(trims))
+    async def close(self) -> None:
+        """Write the rows still buffered (retrying within the budget), then report."""
+        unwritten = await self.writer.close()
+        where = self.target.redacted if self.target else "the database"
+        report_unwritten(self.stats, S.MEDIA_ROWS_UNWRITTEN, unwritten, where)
 
-    def _count(self, result: Any) -> None:
-        self.stats.inc_value(BATCHES)
+    # --- what the writer reports ---------------------------------------------------
+
+    def _count(self, result: MediaBatch) -> None:
+        self.stats.inc_value(S.MEDIA_BATCHES)
         if result.rows:
-            self.stats.inc_value(ROWS_WRITTEN, result.rows)
+            self.stats.inc_value(S.MEDIA_ROWS_WRITTEN, result.rows)
+
+    def _rejected(self, entry: MediaEntry, reason: str) -> None:
+        kind, key, _ = entry
+        self.stats.inc_value(S.MEDIA_ROWS_REJECTED)
+        log_rejected(kind, key, reason)
+
+    def _give_up(self) -> None:
+        self._closer = close_for_database(self.crawler, self.writer, self.target)

@@ -69,15 +69,16 @@ from scrapy_playwright.page import PageMethod
 
 from dccrawl import browser
 from dccrawl import stats as S
+from dccrawl.arguments import GalleryArguments, parse_arguments, parse_media
 from dccrawl.items import MediaPost, Post
+from dccrawl.kst import KST
 from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.middlewares import PAGE_META, SIGNAL_META
-from dccrawl.normalize import KST, best_time
+from dccrawl.normalize import best_time
 from dccrawl.site import comments as comment_pages
 from dccrawl.site import lists, rendered, urls, views
 from dccrawl.site.errors import PageError, RefusedPage
-from dccrawl.site.signals import Signal, classify
-from spiders.arguments import GalleryArguments, parse_arguments, parse_media
+from dccrawl.site.signals import PageSignal, classify
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -97,10 +98,10 @@ class GalleryFailed(Exception):
     """The whole crawl cannot go on (unknown gallery, wrong kind); the message says why."""
 
 
-def _signal(response: Response, page: str) -> Signal:
+def _signal(response: Response, page: str) -> PageSignal:
     """The middleware's verdict on ``response``, or a fresh one where it gave none."""
     signal = response.meta.get(SIGNAL_META)
-    if isinstance(signal, Signal):
+    if isinstance(signal, PageSignal):
         return signal
     return classify(response.body, page, status=response.status, url=response.url)  # type: ignore[arg-type]
 
@@ -315,7 +316,7 @@ class GallerySpider(scrapy.Spider):
             # The end of one 10,000-post search window: go on with the next one.
             yield self._list_request(1, search_pos=page.search_next.search_pos)
 
-    def _list_signal(self, response: Response, signal: Signal) -> None:
+    def _list_signal(self, response: Response, signal: PageSignal) -> None:
         if signal.kind == "unknown_gallery":
             self._fail(f"Gallery {self.gallery!r} does not exist on {self.base_url}")
         elif signal.kind == "redirect":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import fresh_database
+from testbed.databases import fresh_database
 from tests.pipeline_harness import stop_embedded
 
 with warnings.catch_warnings():

@@ -34,6 +34,9 @@ COMMENT_FIELDS = (
     "gallery_id", "post_no", "comment_no", "parent_no", "writer_nick", "writer_uid", "writer_ip",
     "created_at", "body_text", "dccon_url", "is_deleted",
 )  # fmt: skip
+# What identifies a stored post and a stored comment.
+POST_KEY = ("gallery_id", "post_no")
+COMMENT_KEY = ("gallery_id", "post_no", "comment_no")
 
 # Against the replica on loopback: no politeness delay, plenty of concurrency.
 FAST = {
@@ -196,11 +199,13 @@ def stored(database_url: str, table: str, gallery: str | None = None) -> list[di
     return [{key: _plain(value) for key, value in row.items()} for row in rows]
 
 
-def replica_truth(*options: str) -> list[dict[str, Any]]:
-    """``python -m tests.replica truth OPTIONS``: every record a replica started with these
+def replica_truth(*options: str, timeout: float = 600) -> list[dict[str, Any]]:
+    """``python -m testbed.replica truth OPTIONS``: every record a replica started with these
     options serves (``--gallery SPEC``…), without starting it."""
-    command = [sys.executable, "-m", "tests.replica", "truth", *options]
-    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = [sys.executable, "-m", "testbed.replica", "truth", *options]
+    output = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=timeout
+    ).stdout
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
@@ -255,3 +260,38 @@ def differences(
             if got[k].get(field) != value:
                 problems.append(f"{k} {field}: expected {value!r}, stored {got[k].get(field)!r}")
     return problems
+
+
+def comments_of(
+    truth: Iterable[Mapping[str, Any]], posts: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The truth's comments on ``posts`` (any gallery's: matched by gallery and number)."""
+    keys = {(post["gallery_id"], post["post_no"]) for post in posts}
+    return [
+        dict(line)
+        for line in truth
+        if line["type"] == "comment" and (line["gallery_id"], line["post_no"]) in keys
+    ]
+
+
+def truth_differences(
+    database_url: str, lines: Iterable[Mapping[str, Any]], gallery: str | None = None
+) -> list[str]:
+    """Every way the stored posts and comments (of ``gallery``, or all) differ from the
+    truth's ``lines``: the posts' differences first, then the comments', each one prefixed
+    with its table."""
+    lines = list(lines)
+    posts = differences(truth_of(lines, "post"), stored(database_url, "posts", gallery), POST_KEY)
+    comments = differences(
+        truth_of(lines, "comment"), stored(database_url, "comments", gallery), COMMENT_KEY
+    )
+    return [f"posts: {p}" for p in posts] + [f"comments: {p}" for p in comments]
+
+
+def assert_equal_to_truth(
+    database_url: str, lines: Iterable[Mapping[str, Any]], gallery: str | None = None
+) -> None:
+    """The database (``gallery``'s rows, or all) holds exactly the posts and comments of the
+    truth's ``lines``, every compared field equal, nothing missing, nothing extra."""
+    problems = truth_differences(database_url, lines, gallery)
+    assert problems == [], f"{len(problems)} difference(s) from the truth, first: {problems[:5]}"

@@ -1,4 +1,4 @@
-"""Helpers for killing crawls at chosen moments (``tests/test_kill_matrix.py``).
+"""Helpers for killing crawls at chosen moments (``tests/crawls/test_kill_matrix.py``).
 
 * :class:`TcpProxy`: a TCP proxy on loopback, served from a thread of the test process,
   that can be *cut* (open connections aborted, new ones refused) and *restored*, and

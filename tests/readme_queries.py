@@ -2,7 +2,7 @@
 
 The queries live once, in ``dccrawl.db.queries`` (where code and tests use them);
 the README shows them in psql form, with ``:'name'`` variables instead of
-psycopg's ``%(name)s``. ``tests/test_readme_queries.py`` fails when the two
+psycopg's ``%(name)s``. ``tests/db/test_readme_queries.py`` fails when the two
 drift apart; ``python -m tests.readme_queries`` rewrites the README section.
 """
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import psycopg
 
+from dccrawl.arguments import ArgumentError, GalleryArguments, parse_arguments
 from dccrawl.cluster import ledger
 from dccrawl.cluster.dispatch import DATABASE_URL, DispatchReport, dispatch_pending
 from dccrawl.cluster.ledger import IN_FLIGHT, Shard
@@ -52,8 +53,8 @@ from dccrawl.cluster.reconcile import JobCheck, check_jobs, failed_shards
 from dccrawl.cluster.report import progress_table, shard_table, summarize
 from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
+from dccrawl.project import project_settings
 from dccrawl.site import urls
-from spiders.arguments import ArgumentError, GalleryArguments, parse_arguments
 
 DEFAULT_PROJECT = "dccrawl"
 SPIDER = "gallery"
@@ -82,7 +83,6 @@ def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
 
 def _database_url(overrides: Mapping[str, str]) -> str:
     """The ledger database: ``-s DATABASE_URL``, the project setting, or the environment."""
-    from dccrawl.cli import project_settings  # noqa: PLC0415 - dccrawl.cli imports this module
 
     url = overrides.get(DATABASE_URL) or project_settings().get(DATABASE_URL)
     url = url or os.environ.get(DATABASE_URL)
@@ -255,7 +255,6 @@ def _plan_list(
     settings: Mapping[str, str],
 ) -> list[ShardPlan]:
     """Read the list pages planning needs (kind, last page, boundary tops) and plan."""
-    from dccrawl.cli import project_settings  # noqa: PLC0415 - dccrawl.cli imports this module
 
     project = project_settings()
     project.setdict(dict(settings), priority="cmdline")

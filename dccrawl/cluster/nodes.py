@@ -1,33 +1,57 @@
 """A scrapyd node through its HTTP API: daemonstatus, listprojects, listjobs, schedule.
 
-Plain ``urllib`` (no dependency beyond the standard library), a timeout on every
-call, and HTTP basic auth when the node has credentials: from the URL
-(``http://user:password@host:6800``) or, as ``scrapyd-deploy`` does, from
-``~/.netrc``. A node's URL is shown and stored without them.
+The calls are scrapyd-client's :class:`scrapyd_client.ScrapydClient` (scrapyd-client
+is here anyway for ``scrapyd-deploy``): it knows the endpoints, how ``schedule.json``
+takes its parameters and where the job id is in the answer. Own code remains for what
+it lacks:
 
-Failures are told apart because dispatching must know whether a job may exist:
+* a timeout. ScrapydClient calls ``requests`` without one, so a node that takes a
+  request and never answers would hold dispatching for ever. :class:`_Client`
+  overrides ``_get`` and ``_post``, the only two places where it calls ``requests``,
+  to pass ``timeout`` (connect and read, ``DEFAULT_TIMEOUT`` unless told).
+* telling failures apart. ScrapydClient lets ``requests``' exceptions through as they
+  come, reads no HTTP status (a 401 comes out as ``MalformedResponse``) and fails on
+  JSON that is not scrapyd's with ``KeyError``, ``TypeError`` or ``RuntimeError``.
+  Dispatching must know whether a job may exist, so every failure is one of:
 
-* :class:`NodeUnreachable`: no connection was made (refused, unknown host,
-  connect timeout); nothing was sent, so nothing was scheduled;
-* :class:`NodeRefused`: the node answered with an error (scrapyd's
-  ``{"status": "error"}``, a wrong password, an unknown project); nothing was
-  scheduled either;
-* :class:`NodeNoAnswer`: the request went out but no usable answer came back
-  (read timeout, connection dropped): the node may have acted on it.
+  * :class:`NodeUnreachable`: no connection was made (refused, unknown host,
+    connect timeout, TLS refused); nothing was sent, so nothing was scheduled;
+  * :class:`NodeRefused`: the node answered with an error (scrapyd's
+    ``{"status": "error"}``, an HTTP error status such as a wrong password, an
+    answer that is not scrapyd's JSON); nothing was scheduled either;
+  * :class:`NodeNoAnswer`: the request went out but no usable answer came back
+    (read timeout, connection dropped): the node may have acted on it. urllib3
+    reports a TLS handshake that times out, and a reset while the request is being
+    sent, like failures after it: they count here, the safe side.
+
+* credentials exactly as the :class:`NodeAddress` has them. ScrapydClient's
+  ``get_auth`` looks in ``~/.netrc`` by itself and hands ``requests`` a ``None``
+  password for a user without one (``requests`` warns, then sends "None"); here the
+  user and password go as UTF-8 HTTP basic auth, and ``requests``' own ``~/.netrc``
+  fallback is off. They come from the URL (``http://user:password@host:6800``) or,
+  as ``scrapyd-deploy`` does, from ``~/.netrc``, read once by :func:`parse_node`; a
+  node's URL is shown and stored without them.
+* node addresses (``--nodes`` URLs and ``--capacity``): scrapyd-client has no parser
+  for them, its targets come from ``scrapy.cfg``.
+* typed answers (:class:`DaemonStatus`, :class:`JobList`), read leniently: a
+  ``listjobs.json`` for a project the node does not have is an empty list, not an
+  error.
 """
 
 from __future__ import annotations
 
-import base64
-import http.client
 import json
 import netrc
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import requests
+from requests import PreparedRequest
+from requests.auth import HTTPBasicAuth
+from scrapyd_client import ScrapydClient
+from urllib3.exceptions import MaxRetryError
 
 DEFAULT_TIMEOUT = 10.0
 JobState = Literal["pending", "running", "finished"]
@@ -182,6 +206,95 @@ def _count(data: Mapping[str, Any], key: str) -> int:
     return value if isinstance(value, int) else 0
 
 
+_HEADERS = {"Accept": "application/json", "User-Agent": "dccrawl-cluster"}
+
+
+def _auth(address: NodeAddress) -> Callable[[PreparedRequest], PreparedRequest]:
+    """The address's credentials as UTF-8 basic auth (``requests`` encodes str as Latin-1).
+
+    Without a user, a no-op: being set, it also keeps ``requests`` from looking in ``~/.netrc``.
+    """
+    if address.username is None:
+        return lambda request: request
+    return HTTPBasicAuth(address.username.encode(), (address.password or "").encode())
+
+
+def _cause(error: BaseException) -> BaseException:
+    """The error underneath ``requests``' and urllib3's wrappers: the socket's says it best."""
+    for _ in range(8):
+        inner = error.__cause__ or next(
+            (arg for arg in error.args if isinstance(arg, BaseException)), None
+        )
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+def _failure(where: str, error: requests.RequestException) -> NodeError:
+    """``requests``' exception → unreachable (no connection made) or no answer (sent)."""
+    if error.args and isinstance(error.args[0], MaxRetryError):
+        # urllib3 gives up with MaxRetryError only before the request is sent (connect,
+        # name, TLS, proxy): a read failure is re-raised as it is (retries: read=False)
+        return NodeUnreachable(f"{where}: does not answer ({_cause(error)})")
+    cause = _cause(error)
+    return NodeNoAnswer(f"{where}: no answer ({type(cause).__name__}: {cause})")
+
+
+def _answer(where: str, response: requests.Response) -> dict[str, Any]:
+    """The decoded JSON of a ``"status": "ok"`` answer, else :class:`NodeRefused`."""
+    code = response.status_code
+    if code in (401, 403):
+        raise NodeRefused(
+            f"{where}: HTTP {code}: wrong or missing credentials "
+            "(user:password@ in the URL, or ~/.netrc)"
+        )
+    if not 200 <= code < 300:
+        raise NodeRefused(f"{where}: HTTP {code} {response.reason}")
+    try:
+        answer = json.loads(response.content)
+    except ValueError:
+        raise NodeRefused(f"{where}: the answer is not scrapyd's JSON") from None
+    if not isinstance(answer, dict):
+        raise NodeRefused(f"{where}: the answer is not scrapyd's JSON")
+    if answer.get("status") != "ok":
+        message = str(answer.get("message", answer)).strip()
+        raise NodeRefused(f"{where}: {message}")
+    return answer
+
+
+class _Client(ScrapydClient):
+    """ScrapydClient with a timeout on every request and every failure a :class:`NodeError`."""
+
+    def __init__(self, address: NodeAddress, timeout: float) -> None:
+        # Not ScrapydClient.__init__: it only sets url and auth, the latter through
+        # get_auth, which reads ~/.netrc again and hands requests a None password.
+        self.url = address.url
+        self.auth = _auth(address)
+        self.timeout = timeout
+
+    def _get(self, basename: str, params: Any = None) -> dict[str, Any]:
+        return self._request("GET", basename, params=params)
+
+    def _post(self, basename: str, data: Any) -> dict[str, Any]:
+        return self._request("POST", basename, data=data)
+
+    def _request(self, method: str, basename: str, **payload: Any) -> dict[str, Any]:
+        where = f"{self.url} ({basename}.json)"
+        try:
+            response = requests.request(
+                method,
+                f"{self.url}/{basename}.json",
+                headers=_HEADERS,
+                auth=self.auth,
+                timeout=self.timeout,
+                **payload,
+            )
+        except requests.RequestException as error:
+            raise _failure(where, error) from None
+        return _answer(where, response)
+
+
 class ScrapydNode:
     """Calls to one scrapyd node; every call raises a :class:`NodeError` subclass on failure."""
 
@@ -196,57 +309,11 @@ class ScrapydNode:
     def __repr__(self) -> str:
         return f"ScrapydNode({self.address.url!r})"
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"Accept": "application/json", "User-Agent": "dccrawl-cluster"}
-        if self.address.username is not None:
-            pair = f"{self.address.username}:{self.address.password or ''}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        return headers
-
-    def call(
-        self,
-        endpoint: str,
-        params: Iterable[tuple[str, str]] = (),
-        *,
-        post: bool = False,
-    ) -> dict[str, Any]:
-        """One API call; the decoded JSON of a ``"status": "ok"`` answer."""
-        query = urlencode(list(params))
-        url = f"{self.address.url}/{endpoint}"
-        data = None
-        if post:
-            data = query.encode()
-        elif query:
-            url = f"{url}?{query}"
-        request = urllib.request.Request(url, data=data, headers=self._headers())
-        where = f"{self.address.url} ({endpoint})"
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            if error.code in (401, 403):
-                raise NodeRefused(
-                    f"{where}: HTTP {error.code}: wrong or missing credentials "
-                    "(user:password@ in the URL, or ~/.netrc)"
-                ) from None
-            raise NodeRefused(f"{where}: HTTP {error.code} {error.reason}") from None
-        except urllib.error.URLError as error:
-            raise NodeUnreachable(f"{where}: does not answer ({error.reason})") from None
-        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as error:
-            raise NodeNoAnswer(f"{where}: no answer ({type(error).__name__}: {error})") from None
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            raise NodeRefused(f"{where}: the answer is not scrapyd's JSON") from None
-        if not isinstance(answer, dict):
-            raise NodeRefused(f"{where}: the answer is not scrapyd's JSON")
-        if answer.get("status") != "ok":
-            message = str(answer.get("message", answer)).strip()
-            raise NodeRefused(f"{where}: {message}")
-        return answer
+    def _client(self) -> _Client:
+        return _Client(self.address, self.timeout)
 
     def daemon_status(self) -> DaemonStatus:
-        data = self.call("daemonstatus.json")
+        data = self._client().daemonstatus()
         return DaemonStatus(
             node_name=str(data.get("node_name", "")),
             running=_count(data, "running"),
@@ -255,13 +322,14 @@ class ScrapydNode:
         )
 
     def list_projects(self) -> list[str]:
-        projects = self.call("listprojects.json").get("projects", [])
+        # not ScrapydClient.projects(): it fails on an answer without a list of names
+        projects = self._client()._get("listprojects").get("projects", [])
         return [str(p) for p in projects] if isinstance(projects, list) else []
 
     def list_jobs(self, project: str) -> JobList:
         """The project's jobs; an empty list when the node does not have the project at all."""
         try:
-            data = self.call("listjobs.json", [("project", project)])
+            data = self._client().jobs(project)
         except NodeRefused as error:
             if f"project '{project}' not found" in str(error):
                 return JobList()
@@ -279,8 +347,10 @@ class ScrapydNode:
         settings: Mapping[str, str],
     ) -> str:
         """Queue a job (``schedule.json``) under ``job_id``; returns the id scrapyd confirms."""
-        params = [("project", project), ("spider", spider), ("jobid", job_id)]
+        params = [("jobid", job_id)]
         params += [("setting", f"{name}={value}") for name, value in settings.items()]
         params += [(name, str(value)) for name, value in arguments.items()]
-        answer = self.call("schedule.json", params, post=True)
-        return str(answer.get("jobid", job_id))
+        try:
+            return str(self._client().schedule(project, spider, params))
+        except KeyError:  # an "ok" answer without "jobid": queued under the one given
+            return job_id

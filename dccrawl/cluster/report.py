@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dccrawl.cluster.ledger import STATES, Shard
-from dccrawl.extensions.progress import format_duration
+from dccrawl.summaries import format_duration
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,11 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.utils.job import job_dir
 
 from dccrawl import stats as S
+from dccrawl.arguments import ArgumentError, parse_arguments, parse_media
 from dccrawl.extensions.exitcode import EXIT_CODE_STAT, EXIT_FAILED
-from dccrawl.extensions.progress import summary_line
 from dccrawl.jobdir import JobDirRefused, check_jobdir, identity
 from dccrawl.setting_checks import SettingError, check_settings
-from spiders.arguments import ArgumentError, parse_arguments, parse_media
+from dccrawl.summaries import summary_line
 
 if TYPE_CHECKING:
     import argparse

@@ -4,7 +4,11 @@
 * ``redact`` hides passwords in anything that is logged;
 * ``migrate`` brings the schema up to date from ``migrations/*.sql``;
 * ``rows`` turns items into clean row tuples;
-* ``writer`` writes a batch of rows (COPY, then one upsert per table);
+* ``connection`` keeps one connection open, reconnecting after a loss;
+* ``buffer`` buffers rows and writes them in batches, retrying outages and isolating
+  bad rows (both storage pipelines hold one);
+* ``writer`` writes a batch of post and comment rows (COPY, then one upsert per table);
+* ``media`` writes and looks up ``post_media`` rows;
 * ``queries`` holds the read-side SQL the README documents;
 * ``cli`` adds ``psql``, ``migrate`` and ``dburl`` to ``python -m dccrawl``.
 """

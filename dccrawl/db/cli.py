@@ -18,10 +18,10 @@ import psycopg
 
 from dccrawl.db.connect import DatabaseTarget, resolve_database
 from dccrawl.db.migrate import migrate
+from dccrawl.project import project_settings
 
 
 def _target() -> DatabaseTarget:
-    from dccrawl.cli import project_settings  # noqa: PLC0415 - cli imports this module
 
     return resolve_database(project_settings())
 

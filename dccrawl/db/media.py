@@ -1,5 +1,8 @@
 """``post_media`` rows: what a crawl recorded about a post's files, and what it looks up.
 
+* :func:`write_media_entries` writes one batch of what the media pipeline buffered
+  (``dccrawl.db.buffer``): the rows of files (:func:`row_entries`) and, for each post
+  seen whole, its current counts (:func:`post_entries`); the last of each key counts.
 * :func:`write_media_batch` writes one batch in one transaction: first it trims the
   image/attachment rows of re-crawled posts beyond their current counts (an edit that
   removed a picture removes its row), then upserts the rows in key order (so two
@@ -17,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import psycopg
+
+from dccrawl.db.writer import unique_sorted
 
 MEDIA_COLUMNS: tuple[str, ...] = (
     "gallery_id",
@@ -40,6 +45,11 @@ KEY_COLUMNS = MEDIA_COLUMNS[:4]
 MediaKey = tuple[str, int, str, int]  # gallery_id, post_no, kind, position
 MediaRow = tuple[Any, ...]  # MEDIA_COLUMNS in order
 Trim = tuple[str, int, int, int]  # gallery_id, post_no, images, attachments
+
+# What the media pipeline buffers: (ROW, MediaKey, MediaRow) or (TRIM, (gallery_id, post_no), Trim).
+MediaEntry = tuple[str, tuple[Any, ...], tuple[Any, ...]]
+ROW: Final = "media"  # one post_media row
+TRIM: Final = "media_trim"  # a re-crawled post's current image and attachment counts
 
 _OUTCOME = MEDIA_COLUMNS[4:-1]  # everything but the key and the time
 
@@ -81,6 +91,37 @@ class StoredMedia:
     content_type: str | None
     filename: str | None
     fetched_at: datetime
+
+
+@dataclass
+class MediaBatch:
+    """What one committed batch wrote."""
+
+    rows: int
+    trims: int
+
+
+def post_entries(
+    gallery_id: str, post_no: int, images: int, attachments: int, rows: Iterable[MediaRow]
+) -> list[MediaEntry]:
+    """A live post's rows, and its counts: its rows at higher positions are stale."""
+    trim: Trim = (gallery_id, post_no, images, attachments)
+    return [(TRIM, (gallery_id, post_no), trim), *row_entries(rows)]
+
+
+def row_entries(rows: Iterable[MediaRow]) -> list[MediaEntry]:
+    """Rows of files that are not a post's whole set (a comment's dccon)."""
+    return [(ROW, row[:4], row) for row in rows]
+
+
+async def write_media_entries(
+    conn: psycopg.AsyncConnection, entries: list[MediaEntry]
+) -> MediaBatch:
+    """Write buffered entries as one batch (the last of each key wins): trims, then rows."""
+    rows = unique_sorted((key, row) for kind, key, row in entries if kind == ROW)
+    trims = unique_sorted((key, row) for kind, key, row in entries if kind == TRIM)
+    await write_media_batch(conn, rows, trims)
+    return MediaBatch(rows=len(rows), trims=len(trims))
 
 
 async def write_media_batch(

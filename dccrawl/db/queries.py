@@ -1,7 +1,7 @@
 """The read-side questions the schema is built to answer, as parameterized SQL.
 
 These are the queries the README shows; each names the index that serves it
-(migration 0001), and ``tests/test_db_queries.py`` runs every one and checks the
+(migration 0001), and ``tests/db/test_db_queries.py`` runs every one and checks the
 planner can use that index. Parameters are psycopg named placeholders
 (``%(gallery_id)s``); run them with ``conn.execute(QUERY, params)``.
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from itemadapter import ItemAdapter
+
+from dccrawl.kst import KST
 
 Kind = Literal["post", "comment"]
 PostKey = tuple[str, int]
@@ -73,7 +75,6 @@ _VALUE_COLUMNS: dict[Kind, tuple[str, ...]] = {
     kind: COLUMNS[kind][len(KEY_COLUMNS[kind]) :] for kind in ("post", "comment")
 }
 
-KST = timezone(timedelta(hours=9), "KST")  # the zone of the site's times
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -81,7 +82,7 @@ class BadKey(ValueError):
     """An item whose identifying fields are missing or of the wrong type."""
 
 
-def clean_text(text: str) -> str:
+def storable_text(text: str) -> str:
     """*text* without NUL characters and with lone surrogates replaced by U+FFFD."""
     if text.isascii():  # a flag CPython keeps: no scan, and no surrogate is ASCII
         return text.replace("\x00", "") if "\x00" in text else text
@@ -93,10 +94,10 @@ def clean_text(text: str) -> str:
 
 
 def clean_value(value: Any) -> Any:
-    """*value* with every string in it (also inside lists) cleaned by :func:`clean_text`,
+    """*value* with every string in it (also inside lists) cleaned by :func:`storable_text`,
     and a naive ``datetime`` in KST."""
     if isinstance(value, str):
-        return clean_text(value)
+        return storable_text(value)
     if isinstance(value, (list, tuple)):  # (a tuple of types: faster than list | tuple)
         return [clean_value(v) for v in value]
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -136,7 +137,7 @@ def item_key(adapter: ItemAdapter, kind: Kind) -> Key:
     gallery_id = get("gallery_id")
     if not isinstance(gallery_id, str) or not gallery_id:
         raise BadKey(f"gallery_id={gallery_id!r} is not a non-empty string")
-    gallery_id = clean_text(gallery_id)
+    gallery_id = storable_text(gallery_id)
     post_no = _number(get("post_no"), "post_no")
     if kind == "post":
         return (gallery_id, post_no)

@@ -36,11 +36,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import psycopg
 
 from dccrawl.db.rows import COMMENT_COLUMNS, POST_COLUMNS, Key, Kind, Row
+
+Entry = tuple[Kind, Key, Row]  # one buffered item: its table, its key and its row
+K = TypeVar("K", bound=tuple[Any, ...])  # a row's key (any table's)
+V = TypeVar("V")  # a row (any table's)
 
 STAGE = {"post": "dccrawl_stage_posts", "comment": "dccrawl_stage_comments"}
 TARGET = {"post": "posts", "comment": "comments"}
@@ -75,6 +80,7 @@ class BatchResult:
     comments_written: int = 0
     comments_new: int = 0
     comments_changed: int = 0
+    duplicates: int = 0  # entries whose key came again in the batch: the last one was written
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         for f in fields(self):
@@ -248,9 +254,9 @@ async def prepare_connection(conn: psycopg.AsyncConnection) -> None:
     _STAGE_TYPES[conn] = types
 
 
-def unique_sorted(rows: Iterable[tuple[Key, Row]]) -> list[Row]:
+def unique_sorted(rows: Iterable[tuple[K, V]]) -> list[V]:
     """One row per key, the last one winning, in key order."""
-    latest: dict[Key, Row] = {}
+    latest: dict[K, V] = {}
     for key, row in rows:
         latest[key] = row
     return [latest[k] for k in sorted(latest)]
@@ -275,6 +281,19 @@ def _refused_by_client(error: BaseException) -> bool:
     if isinstance(error, psycopg.Error):
         return error.sqlstate is None and not isinstance(error, psycopg.OperationalError)
     return isinstance(error, TypeError | ValueError | OverflowError)
+
+
+async def write_entries(conn: psycopg.AsyncConnection, entries: list[Entry]) -> BatchResult:
+    """Write buffered entries as one batch: per table, the last row of each key, in key order.
+
+    What ``BufferedWriter`` (``dccrawl.db.buffer``) runs for each batch of posts and comments."""
+    posts = [(key, row) for kind, key, row in entries if kind == "post"]
+    comments = [(key, row) for kind, key, row in entries if kind == "comment"]
+    post_rows = unique_sorted(posts)
+    comment_rows = unique_sorted(comments)
+    result = await write_batch(conn, post_rows, comment_rows)
+    result.duplicates = len(posts) - len(post_rows) + len(comments) - len(comment_rows)
+    return result
 
 
 async def write_batch(

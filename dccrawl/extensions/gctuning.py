@@ -12,7 +12,7 @@ At engine start, once everything is imported and built, one collection runs and
 the surviving objects are frozen (``gc.freeze``: never scanned again), then the
 first-generation threshold is raised so passes are rare. That is safe for memory
 only because the crawl's pages form no reference cycles (freed by reference
-counting the moment the spider is done with them; ``tests/test_spider_memory.py``
+counting the moment the spider is done with them; ``tests/spiders/test_spider_memory.py``
 checks each callback): a page caught in a cycle would wait for the next pass. One
 did — a list page read through ``response.selector`` — and with these thresholds
 the 50,000-post benchmark crawl peaked at 455 MB instead of ~150 MB

@@ -16,100 +16,13 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from dccrawl import stats as S
+from dccrawl.summaries import progress_line, summary_line
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-
-def _int(stats: dict[str, object], key: str) -> int:
-    value = stats.get(key, 0)
-    return int(value) if isinstance(value, (int, float)) else 0
-
-
-def format_duration(seconds: float) -> str:
-    """``3725`` → ``1:02:05``: short enough for a log line."""
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
-
-
-def estimate_remaining(stats: dict[str, object], list_num: int) -> int | None:
-    """Posts still to visit, where the total is known; None where it is not.
-
-    Backfill (``posts=A-B``) knows its numbers. A list crawl knows the view pages it
-    asked for and not yet read, plus a full list page of posts for every list page
-    not yet read (re-reads of pages already read, ``dccrawl/list_rechecks``, are not
-    progress and do not count)."""
-    done = _int(stats, S.POSTS) + _int(stats, S.POSTS_MISSING)
-    expected = _int(stats, S.POSTS_EXPECTED)
-    if expected:
-        return max(0, expected - done)
-    known_pages = _int(stats, S.LIST_PAGES_KNOWN)
-    if known_pages:
-        remaining_pages = max(0, known_pages - _int(stats, S.LIST_PAGES))
-        waiting_views = max(0, _int(stats, S.VIEWS_REQUESTED) - done)
-        return remaining_pages * list_num + waiting_views
-    return None
-
-
-# Counts that only matter when they happen: shown (in this order) when not zero.
-_WHEN_ANY = (
-    (S.BROWSER_FALLBACKS, "posts with comments read in the browser"),
-    (S.BACKOFFS, "backoffs"),
-    (S.MEDIA_DOWNLOADED, "files downloaded"),
-    (S.MEDIA_FAILED, "files failed"),
-    (S.CALLBACK_ERRORS, "pages the spider failed on"),
-    (S.DB_REJECTED, "items refused by the database"),
-)
-
-
-def _when_any(stats: dict[str, object]) -> str:
-    """``", posts with comments read in the browser 3, files downloaded 40"``, or ``""``."""
-    return "".join(f", {label} {_int(stats, key)}" for key, label in _WHEN_ANY if _int(stats, key))
-
-
-def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_num: int) -> str:
-    """One progress line, e.g. ``programming: list pages 3/40, posts 150 …, ETA 0:04:10``."""
-    posts = _int(stats, S.POSTS)
-    rate = posts / elapsed if elapsed > 0 else 0.0
-    parts = [f"{gallery}:"]
-    known = _int(stats, S.LIST_PAGES_KNOWN)
-    if known or _int(stats, S.LIST_PAGES):
-        read = _int(stats, S.LIST_PAGES)
-        parts.append(f"list pages {min(read, known) if known else read}/{known or '?'},")
-    parts.append(
-        f"posts {posts} (deleted {_int(stats, S.POSTS_DELETED)}, "
-        f"missing {_int(stats, S.POSTS_MISSING)}), comments {_int(stats, S.COMMENTS)}"
-        f"{_when_any(stats)},"
-    )
-    parts.append(f"{rate:.1f} posts/s")
-    remaining = estimate_remaining(stats, list_num)
-    if remaining is not None and rate > 0:
-        parts[-1] += ","
-        parts.append(f"ETA {format_duration(remaining / rate)}")
-    return " ".join(parts)
-
-
-def summary_line(gallery: str, stats: dict[str, object], elapsed: float) -> str:
-    """The closing summary: what was stored, skipped and lost."""
-    skipped = sum(
-        int(value)
-        for key, value in stats.items()
-        if key.startswith(S.ROWS_SKIPPED + "/") and isinstance(value, int)
-    )
-    return (
-        f"{gallery}: done in {format_duration(elapsed)}: posts {_int(stats, S.POSTS)}, "
-        f"comments {_int(stats, S.COMMENTS)}, deleted {_int(stats, S.POSTS_DELETED)}, "
-        f"missing {_int(stats, S.POSTS_MISSING)}, non-post rows skipped {skipped}, "
-        f"pages retried as broken {_int(stats, S.BROKEN_RETRIES)}, "
-        f"pages failed {_int(stats, S.PAGES_FAILED)}, "
-        f"errors logged {_int(stats, 'log_count/ERROR')}{_when_any(stats)}"
-    )
 
 
 class Progress:

@@ -38,7 +38,7 @@ from dccrawl.cluster import ledger
 from dccrawl.db.connect import resolve_database
 from dccrawl.db.redact import redact
 from dccrawl.extensions.exitcode import EXIT_OK, verdict
-from pipelines.postgres import COMMENTS_WRITTEN, POSTS_WRITTEN
+from dccrawl.stats import COMMENTS_WRITTEN, POSTS_WRITTEN
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from dccrawl.normalize import inner_html, parse_int
+from dccrawl.htmlclean import inner_html
+from dccrawl.normalize import parse_int
 from dccrawl.site._dom import Page, attr, first, has_class, root_of, text_of
 from dccrawl.site.comments import RawComment, last_comment_page
 from dccrawl.site.errors import BrokenPage

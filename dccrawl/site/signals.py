@@ -43,7 +43,7 @@ PageType = Literal["list", "view", "comments"]
 
 
 @dataclass(frozen=True)
-class Signal:
+class PageSignal:
     """The verdict on one response.
 
     ``target_url``/``target_kind`` are set for ``redirect`` (the absolute target
@@ -200,14 +200,14 @@ def is_complete(text: str, page: PageType) -> bool:
     return bool(body and _search(_RECOMMEND_BOX, text, ("btn_recommend_box",), body.end()))
 
 
-def _comments_verdict(text: str) -> Signal:
+def _comments_verdict(text: str) -> PageSignal:
     try:
         payload = load_payload(text)
     except PageError as exc:
         if is_rate_limited(text):
-            return Signal("rate_limited", "rate-limit text instead of comments")
-        return Signal("broken" if isinstance(exc, BrokenPage) else "refused", exc.reason)
-    return Signal("ok", payload=payload)
+            return PageSignal("rate_limited", "rate-limit text instead of comments")
+        return PageSignal("broken" if isinstance(exc, BrokenPage) else "refused", exc.reason)
+    return PageSignal("ok", payload=payload)
 
 
 def classify(
@@ -216,7 +216,7 @@ def classify(
     *,
     status: int = 200,
     url: str | None = None,
-) -> Signal:
+) -> PageSignal:
     """Name the kind of answer a response is (see the module docstring for the order).
 
     ``url`` is the response URL: it resolves relative redirect targets and
@@ -229,31 +229,31 @@ def classify(
     if not isinstance(text, str):
         text = ""
     if status == 429:
-        return Signal("rate_limited", "HTTP 429")
+        return PageSignal("rate_limited", "HTTP 429")
     if status == 404:
         if is_unknown_gallery(text):
-            return Signal("unknown_gallery", "gallery does not exist")
-        return Signal("missing", "HTTP 404")
+            return PageSignal("unknown_gallery", "gallery does not exist")
+        return PageSignal("missing", "HTTP 404")
     if not 200 <= status < 300:
-        return Signal("broken", f"HTTP {status}")
+        return PageSignal("broken", f"HTTP {status}")
     if not text or text.isspace():  # (no stripped copy of a 90 KB page)
-        return Signal("broken", "empty body")
+        return PageSignal("broken", "empty body")
     if is_deleted(text, url):
-        return Signal("deleted", "redirect to /derror/deleted")
+        return PageSignal("deleted", "redirect to /derror/deleted")
     if is_unknown_gallery(text):
-        return Signal("unknown_gallery", "gallery does not exist")
+        return PageSignal("unknown_gallery", "gallery does not exist")
     if page != "comments" and is_adult(text, url):
-        return Signal("adult", "adult-only post")
+        return PageSignal("adult", "adult-only post")
     if page == "comments":
         return _comments_verdict(text)
     if is_complete(text, page):
-        return Signal("ok")
+        return PageSignal("ok")
     # Only a page without the site's landmarks is a redirect or block page; a half
     # page (which may quote "Too Many Requests" in a post) is broken.
     if not _LANDMARK.search(text):
         target = redirect_target(text, url)
         if target is not None:
-            return Signal("redirect", "script redirect", target, kind_from_url(target))
+            return PageSignal("redirect", "script redirect", target, kind_from_url(target))
         if is_rate_limited(text):
-            return Signal("rate_limited", "rate-limit text instead of a page")
-    return Signal("broken", f"incomplete {page} page")
+            return PageSignal("rate_limited", "rate-limit text instead of a page")
+    return PageSignal("broken", f"incomplete {page} page")

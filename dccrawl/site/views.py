@@ -17,7 +17,7 @@ right-hand column are cut from the text before parsing: nothing of the post is i
 them, and every header lookup already ignores table cells (``bench/RESULTS.md``
 has the numbers).
 The body is returned as raw inner HTML; cleaning it is normalisation
-(``dccrawl.normalize.clean_body``), done once by the loader.
+(``dccrawl.htmlclean.clean_body``), done once by the loader.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from dccrawl.normalize import inner_html, parse_int
+from dccrawl.htmlclean import inner_html
+from dccrawl.normalize import parse_int
 from dccrawl.site._dom import Page, attr, first, has_class, page_text, root_of, text_of
 from dccrawl.site.comments import CommentContext
 from dccrawl.site.errors import BrokenPage

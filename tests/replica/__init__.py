@@ -1,8 +1,5 @@
-"""A local replica of gall.dcinside.com that the crawler's tests, demos and benchmarks crawl.
+"""Tests of the site replica (``testbed/replica``), and its command's first name.
 
-The real site cannot be reached from here, so this package serves the same URLs, markup,
-JSON and failure signals over loopback (see README.md), and prints the ground truth of what
-it serves (``python -m tests.replica truth``) from its own data model. It deliberately
-imports nothing from ``dccrawl``, ``spiders`` or ``pipelines``: a replica that shared the
-crawler's parsing code would agree with the crawler by construction.
+``python -m tests.replica serve|truth ...`` is a contract other tools rely on: the
+replica lived here first. ``__main__`` and ``bench`` forward to ``testbed.replica``.
 """

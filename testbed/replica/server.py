@@ -1,0 +1,492 @@
+"""The aiohttp application: routes of the real site, caches, faults, limits, logs, stats.
+
+``build_app(options)`` is the Python API (pytest fixtures use it with aiohttp's test
+client); ``run(options)`` serves it on 127.0.0.1 for the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
+
+from aiohttp import web
+
+from . import (
+    browser_check,
+    chrome,
+    comment_script,
+    comments_json,
+    list_page,
+    media,
+    media_host,
+    signals,
+    truth,
+    view_page,
+)
+from .faults import FaultPlan, RateLimiter
+from .gallery import GalleryState
+from .lru import LRU
+from .model import KIND_BY_GALLTYPE, PREFIXES
+from .options import ReplicaOptions
+from .query import ListQuery
+from .states import build_states, esno_token
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HTML = "text/html"
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
+        self.rate_limited = 0
+        self.refused = 0
+        self.refused_direct = 0  # refusals by --refuse-comments (also counted in refused)
+        self.browser_comments = 0  # comment requests that carried the page script's cookie
+        self.held = 0  # view requests waiting for /_replica/release now (--hold-views...)
+        self.held_total = 0  # view requests held so far
+        self.released = False  # /_replica/release was requested
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "faults": dict(self.faults),
+            "rate_limited": self.rate_limited,
+            "refused": self.refused,
+            "refused_direct": self.refused_direct,
+            "browser_comments": self.browser_comments,
+            "held": self.held,
+            "held_total": self.held_total,
+            "released": self.released,
+        }
+
+
+def _classify(path: str) -> str:
+    if path.endswith(("/lists/", "/lists")):
+        return "list"
+    if path.endswith(("/view/", "/view")):
+        return "view"
+    if path.startswith("/board/comment"):
+        return "comment"
+    if path.startswith("/derror/"):
+        return "derror"
+    if path.startswith(media.MEDIA_PATH):
+        return "media"
+    return "other"
+
+
+class AccessLog:
+    """One line per request, written when its answer is done: the monotonic time the
+    request arrived, client, method, path+query, status, bytes, and the monotonic time
+    the answer was done. Lines are in the order answers were done, not arrivals."""
+
+    def __init__(self, path: str) -> None:
+        self.file: TextIO = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
+        self.last_flush = time.monotonic()
+
+    def write(
+        self, arrived: float, client: str, method: str, path_qs: str, *, status: int, size: int
+    ) -> None:
+        now = time.monotonic()
+        self.file.write(
+            f"{arrived:.6f}\t{client}\t{method}\t{path_qs}\t{status}\t{size}\t{now:.6f}\n"
+        )
+        if now - self.last_flush > 0.2:
+            self.file.flush()
+            self.last_flush = now
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _html(body: bytes | str, status: int = 200) -> web.Response:
+    data = body.encode() if isinstance(body, str) else body
+    return web.Response(body=data, status=status, content_type=HTML, charset="utf-8")
+
+
+class Replica:
+    """Serving state shared by all handlers of one app."""
+
+    def __init__(self, options: ReplicaOptions) -> None:
+        self.options = options
+        self.states: dict[str, GalleryState] = build_states(options)
+        self.token = esno_token(options.seed)
+        self.stats = Stats()
+        self.faults = FaultPlan(options.seed, options.faults)
+        self.limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
+        self.log = AccessLog(options.access_log) if options.access_log else None
+        self.started = time.monotonic()
+        self.served = 0  # requests counted (not /_replica/): the clock of --event-clock requests
+        self.views_answered = 0  # view requests let through while --hold-views-after counts
+        self.release = asyncio.Event()
+        self.new_rate = options.faults.get("new_posts", 0.0)
+        self.delete_rate = options.faults.get("delete_posts", 0.0)
+        self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
+        # Keyed by (gallery, post, media base): with --media the parts name the host asked.
+        self.post_parts: LRU[tuple[str, int, str | None], tuple[bytes, bytes, bytes]] = LRU(5_000)
+        self.tops: LRU[str, bytes] = LRU(256)
+        self.head_rest = chrome.head_rest().encode()
+        self.list_blocks: LRU[tuple[object, ...], bytes] = LRU(256)
+        self.comment_pages: LRU[tuple[str, int, int, str | None], bytes] = LRU(4_000)
+        tail = "</section>\n" + chrome.sidebar() + "</main>\n" + chrome.footer()
+        self.view_tail = tail.encode()
+        # The comment script (loads and renders the comments in a browser) comes
+        # after the hidden inputs it reads, before the page's closing scripts.
+        self.view_scripts = (comment_script.script() + chrome.tail_scripts("view", 8)).encode()
+
+    # -- time-driven faults --------------------------------------------------------------
+    def advance(self) -> None:
+        """Apply the arrivals and deletions due by now: by seconds since the start, or with
+        ``--event-clock requests`` by requests served (the k-th request sees
+        ``int(k * RATE)`` of each)."""
+        if not (self.new_rate or self.delete_rate):
+            return
+        if self.options.event_clock == "requests":
+            elapsed = float(self.served)
+        else:
+            elapsed = time.monotonic() - self.started
+        for gid, state in self.states.items():
+            if gid != "seed":
+                state.apply_faults(elapsed, self.new_rate, self.delete_rate)
+
+    # -- holds (--hold-views, --hold-views-after) ------------------------------------------
+    def _holds(self, request: web.Request) -> bool:
+        """Whether this view request waits for ``/_replica/release``."""
+        if self.stats.released:
+            return False
+        every = self.options.hold_views_every
+        if every is not None:
+            number = request.query.get("no", "")
+            if number.isdigit() and int(number) % every == 0:
+                return True
+        after = self.options.hold_views_after
+        if after is not None:
+            if self.views_answered >= after:
+                return True
+            self.views_answered += 1
+        return False
+
+    async def _hold(self) -> None:
+        self.stats.held += 1
+        self.stats.held_total += 1
+        try:
+            await self.release.wait()
+        finally:
+            self.stats.held -= 1
+
+    # -- middleware ------------------------------------------------------------------------
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/_replica/"):
+            return await handler(request)
+        arrived = time.monotonic()
+        self.served += 1
+        self.advance()
+        kind = _classify(path)
+        self.stats.requests[kind] += 1
+        client = request.remote or "?"
+        status, size = 0, 0
+        try:
+            if self.limiter is not None and not self.limiter.allow(client):
+                self.stats.rate_limited += 1
+                response = self._status_page(429, "Too Many Requests")
+                status, size = 429, len(response.body or b"")  # type: ignore[arg-type]
+                return response
+            if kind == "view" and self._holds(request):
+                await self._hold()
+            fault = None
+            kinds = self.options.fault_kinds
+            if self.faults.active and (kinds is None or kind in kinds):
+                body = await request.read() if request.method == "POST" else b""
+                fault = self.faults.pick(f"{request.method} {request.path_qs} {body!r}")
+            if fault is not None:
+                self.stats.faults[fault] += 1
+                response, status, size = await self._fault(fault, request, handler)
+                return response
+            response = await handler(request)
+            status = response.status
+            size = len(response.body) if isinstance(response, web.Response) and response.body else 0  # type: ignore[arg-type]
+            return response
+        finally:
+            if self.log is not None:
+                self.log.write(
+                    arrived, client, request.method, request.path_qs, status=status, size=size
+                )
+
+    def _status_page(self, status: int, reason: str) -> web.Response:
+        body = (
+            f"<html><head><title>{status} {reason}</title></head>"
+            f"<body><h1>{reason}</h1></body></html>"
+        )
+        response = _html(body, status)
+        if status == 429:
+            response.headers["Retry-After"] = "1"
+        return response
+
+    async def _fault(
+        self, fault: str, request: web.Request, handler: Handler
+    ) -> tuple[web.StreamResponse, int, int]:
+        if fault == "http429":
+            r = self._status_page(429, "Too Many Requests")
+            return r, 429, len(r.body)  # type: ignore[arg-type]
+        if fault == "http503":
+            r = self._status_page(503, "Service Unavailable")
+            return r, 503, len(r.body)  # type: ignore[arg-type]
+        if fault == "empty":
+            return _html(b""), 200, 0
+        if fault == "reset":
+            # Drop the connection before any byte of a response; aiohttp then fails to
+            # write the placeholder below and discards it quietly.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=200), 0, 0
+        if fault == "slow":
+            await asyncio.sleep(self.options.slow_seconds)
+            r = await handler(request)
+            return r, r.status, len(r.body) if isinstance(r, web.Response) and r.body else 0  # type: ignore[arg-type]
+        full = await handler(request)
+        data = full.body if isinstance(full, web.Response) and isinstance(full.body, bytes) else b""
+        cut = data[: len(data) // 2]
+        if fault == "truncated":
+            r = web.Response(
+                body=cut, status=full.status, content_type=full.content_type, charset=full.charset
+            )
+            return r, full.status, len(cut)
+        # truncated_close: declare the full length, send half, drop the connection.
+        stream = web.StreamResponse(status=full.status)
+        stream.content_type = full.content_type
+        stream.content_length = len(data)
+        await stream.prepare(request)
+        await stream.write(cut)
+        if request.transport is not None:
+            request.transport.abort()
+        return stream, full.status, len(cut)
+
+    # -- handlers --------------------------------------------------------------------------
+    def _gallery(self, gid: str | None) -> GalleryState | None:
+        return self.states.get(gid or "")
+
+    def _served_gallery(
+        self, request: web.Request, kind: str, page: str
+    ) -> GalleryState | web.StreamResponse:
+        """The gallery a ``lists``/``view`` request names, or the site's answer when it does
+        not exist or is of another kind than the URL's prefix says (a redirect script)."""
+        state = self._gallery(request.query.get("id"))
+        if state is None:
+            return _html(signals.unknown_gallery_page())
+        if state.config.kind != kind:
+            return _html(signals.wrong_kind_script(state.config.kind, page, request.query_string))
+        return state
+
+    def list_handler(self, kind: str) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            state = self._served_gallery(request, kind, "lists")
+            if not isinstance(state, GalleryState):
+                return state
+            query = ListQuery.from_params(request.query)
+            key = (state.config.id, state.version, query)
+            body = self.list_pages.get_or(
+                key, lambda: list_page.render(state, query, self.token).encode()
+            )
+            return _html(body)
+
+        return handle
+
+    def view_handler(self, kind: str) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            state = self._served_gallery(request, kind, "view")
+            if not isinstance(state, GalleryState):
+                return state
+            try:
+                no = int(request.query.get("no", ""))
+            except ValueError:
+                return _html(signals.not_found_page(), 404)
+            status = state.status(no)
+            if status == "missing":
+                return _html(signals.not_found_page(), 404)
+            if status == "deleted":
+                return _html(signals.deleted_script(state.config.id, state.config.kind))
+            page = ListQuery.from_params({"page": request.query.get("page", "1")}).page
+            return _html(self._view_bytes(state, no, page, self._media_base(request)))
+
+        return handle
+
+    def _media_base(self, request: web.Request) -> str | None:
+        """Where this request's pages point media URLs: this host with --media, else None."""
+        return media_host.media_base(request) if self.options.media else None
+
+    def _view_bytes(
+        self, state: GalleryState, no: int, page: int, media_base: str | None = None
+    ) -> bytes:
+        """Join cached parts: only the small post-specific ones are cached per post."""
+        gid = state.config.id
+
+        def make_post() -> tuple[bytes, bytes, bytes]:
+            post, body = state.post(no), state.body(no)
+            return (
+                view_page.page_head(state, post, body).encode(),
+                view_page.post_part(state, post, body, media_base).encode(),
+                view_page.hidden_inputs(state, post, self.token).encode(),
+            )
+
+        meta, part, hidden = self.post_parts.get_or((gid, no, media_base), make_post)
+        top = self.tops.get_or(gid, lambda: chrome.top(state.config).encode())
+        query = ListQuery(page=page)
+        block = self.list_blocks.get_or(
+            (gid, state.version, page),
+            lambda: list_page.list_block(state, query, list_page.resolve(state, query)).encode(),
+        )
+        return b"".join(
+            (meta, self.head_rest, top, part, block, self.view_tail, hidden, self.view_scripts)
+        )
+
+    async def comment_handler(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        if (
+            request.headers.get("X-Requested-With") != "XMLHttpRequest"
+            or form.get("e_s_n_o") != self.token
+        ):
+            self.stats.refused += 1
+            return _html(signals.REFUSAL)
+        state = self._gallery(str(form.get("id") or ""))
+        galltype = str(form.get("_GALLTYPE_") or "G")
+        if state is None or KIND_BY_GALLTYPE.get(galltype) != state.config.kind:
+            self.stats.refused += 1
+            return _html(signals.REFUSAL)
+        try:
+            no = int(str(form.get("no") or ""))
+            page = int(str(form.get("comment_page") or "1"))
+        except ValueError:
+            self.stats.refused += 1
+            return _html(signals.REFUSAL)
+        browser = browser_check.is_browser(request.cookies, self.token)
+        self.stats.browser_comments += browser
+        if not browser and browser_check.refuses_direct(
+            self.options.seed, self.options.refuse_comments, state.config.id, no
+        ):
+            self.stats.refused += 1
+            self.stats.refused_direct += 1
+            return _html(signals.REFUSAL)
+        base = self._media_base(request)
+        key = (state.config.id, no, page, base)
+
+        def make() -> bytes:
+            if state.status(no) != "live":
+                return comments_json.encode(comments_json.empty_payload())
+            data = comments_json.payload(state.post(no), state.comments(no), page, state.now, base)
+            return comments_json.encode(data)
+
+        body = self.comment_pages.get_or(key, make) if state.status(no) == "live" else make()
+        return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+    async def media_handler(self, request: web.Request) -> web.StreamResponse:
+        """``/media/<real host>/<path>``: the image host of ``--media`` (media_host.py)."""
+        return media_host.answer(self.states, request)
+
+    async def derror_handler(self, request: web.Request) -> web.StreamResponse:
+        return _html(signals.deleted_page(request.match_info.get("tail", "")))
+
+    async def truth_handler(self, request: web.Request) -> web.StreamResponse:
+        self.advance()
+        wanted = request.query.getall("gallery", [])
+        base = self._media_base(request)
+        lines = []
+        for gid, state in self.states.items():
+            if wanted and gid not in wanted:
+                continue
+            lines.extend(json.dumps(r, ensure_ascii=False) for r in truth.records(state, base))
+        body = ("\n".join(lines) + ("\n" if lines else "")).encode()
+        return web.Response(body=body, content_type="application/x-ndjson", charset="utf-8")
+
+    async def release_handler(self, request: web.Request) -> web.StreamResponse:
+        """Answer every held view request and hold none from now on."""
+        waiting = self.stats.held
+        self.stats.released = True
+        self.release.set()
+        return web.json_response({"released": waiting})
+
+    async def stats_handler(self, request: web.Request) -> web.StreamResponse:
+        self.advance()
+        data = self.stats.as_dict()
+        data["galleries"] = {
+            gid: {
+                "kind": s.config.kind,
+                "version": s.version,
+                "arrived": len(s.arrived),
+                "fault_deleted": len(s.fault_deleted),
+            }
+            for gid, s in self.states.items()
+        }
+        return web.json_response(data)
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+
+
+REPLICA_KEY = web.AppKey("replica", Replica)
+
+
+def build_app(options: ReplicaOptions) -> web.Application:
+    """The replica as an aiohttp application (routes of the real site plus /_replica/)."""
+    replica = Replica(options)
+    app = web.Application(middlewares=[replica.middleware])
+    app[REPLICA_KEY] = replica
+    for kind, prefix in PREFIXES.items():
+        for page, factory in (("lists", replica.list_handler), ("view", replica.view_handler)):
+            handler = factory(kind)
+            app.router.add_get(f"{prefix}/{page}/", handler)
+            app.router.add_get(f"{prefix}/{page}", handler)
+    app.router.add_post("/board/comment/", replica.comment_handler)
+    app.router.add_post("/board/comment", replica.comment_handler)
+    app.router.add_get("/derror/deleted/{tail:.*}", replica.derror_handler)
+    app.router.add_get("/_replica/truth", replica.truth_handler)
+    app.router.add_get("/_replica/stats", replica.stats_handler)
+    app.router.add_post("/_replica/release", replica.release_handler)
+    if options.media:
+        app.router.add_get(media.MEDIA_PATH + "{host}/{tail:.*}", replica.media_handler)
+
+    async def on_shutdown(app: web.Application) -> None:
+        replica.release.set()  # held requests must not keep a stopping server waiting
+
+    async def on_cleanup(app: web.Application) -> None:
+        replica.close()
+
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+async def serve(options: ReplicaOptions, port: int, out: TextIO = sys.stdout) -> None:
+    """Serve until SIGTERM/SIGINT; print the ``listening on`` line once bound."""
+    app = build_app(options)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+    await site.start()
+    bound = runner.addresses[0][1]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    # Only now: a caller may signal as soon as it reads the line, and must get a clean stop.
+    print(f"listening on http://127.0.0.1:{bound}", file=out, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run(options: ReplicaOptions, port: int) -> None:
+    # The served state holds many long-lived small objects (posts, comments, cached
+    # fragments); frequent full collections would rescan them all, so collect less often.
+    gc.set_threshold(50_000, 50, 100)
+    asyncio.run(serve(options, port))

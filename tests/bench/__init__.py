@@ -1,0 +1,1 @@
+"""Tests of ``bench/``: figures and the ceiling spider."""

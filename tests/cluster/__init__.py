@@ -1,0 +1,1 @@
+"""Tests of ``dccrawl/cluster``: planning, the shard ledger, scrapyd nodes (real ones too)."""

@@ -1,0 +1,1 @@
+"""Integration: real ``scrapy crawl`` runs against the replica, compared with its truth."""

@@ -1,0 +1,1 @@
+"""Tests of ``dccrawl/db``: connection, migrations, rows, batch writing, queries."""

@@ -1,0 +1,1 @@
+"""Unit tests of what a field means: ``dccrawl/normalize.py``, ``htmlclean.py``, ``loaders.py``."""

@@ -1,0 +1,1 @@
+"""Tests of ``pipelines/``: dedup, PostgreSQL and media storage."""

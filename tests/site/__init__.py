@@ -1,0 +1,1 @@
+"""Unit tests of ``dccrawl/site`` (pages as data) on the real samples and replica pages."""
