@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 from types import MappingProxyType
 
+from .blocks import BLOCK_SHAPES, BlockRule
 from .clock import default_now, parse_now
 from .options import EVENT_CLOCKS, GallerySpec, ReplicaOptions, parse_fault, parse_fault_kinds
 
@@ -104,6 +105,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="answer the first N view page requests, hold later ones until /_replica/release",
     )
+    serve.add_argument(
+        "--block-after",
+        default=None,
+        metavar="N/W",
+        help="block a client after more than N requests within W seconds (blocks.py)",
+    )
+    serve.add_argument(
+        "--block-seconds",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="with --block-after: how long a block lasts (default 20)",
+    )
+    serve.add_argument(
+        "--block-shape",
+        choices=BLOCK_SHAPES,
+        default="429",
+        help="with --block-after: what a blocked client gets (default 429)",
+    )
     truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
     _common(truth)
     truth.add_argument(
@@ -130,6 +150,13 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
     hold_after = getattr(args, "hold_views_after", None)
     if hold_after is not None and hold_after < 0:
         raise SystemExit("--hold-views-after must be >= 0")
+    block = None
+    if getattr(args, "block_after", None):
+        try:
+            requests, window = BlockRule.parse_after(args.block_after)
+            block = BlockRule(requests, window, args.block_seconds, args.block_shape)
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
     return ReplicaOptions(
         galleries=tuple(args.gallery),
         seed=args.seed,
@@ -146,6 +173,7 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         event_clock=getattr(args, "event_clock", "seconds"),
         hold_views_every=hold_every,
         hold_views_after=hold_after,
+        block=block,
     )
 
 

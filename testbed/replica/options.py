@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
+from .blocks import BlockRule
 from .clock import default_now
 
 KINDS = ("major", "minor", "mini", "person")
@@ -135,6 +136,8 @@ class ReplicaOptions:
     hold_views_every: int | None = None
     # Hold every view page request after the first N answered; None: none.
     hold_views_after: int | None = None
+    # Block a client that asks too fast (blocks.py); None: never.
+    block: BlockRule | None = None
 
     def __post_init__(self) -> None:
         if self.fault_kinds is not None and not set(self.fault_kinds) <= set(REQUEST_KINDS):

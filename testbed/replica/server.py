@@ -7,6 +7,7 @@ client); ``run(options)`` serves it on 127.0.0.1 for the CLI.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import signal
@@ -30,6 +31,7 @@ from . import (
     truth,
     view_page,
 )
+from .blocks import Blocker
 from .faults import FaultPlan, RateLimiter
 from .gallery import GalleryState
 from .lru import LRU
@@ -40,6 +42,12 @@ from .states import build_states, esno_token
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HTML = "text/html"
+# The notice a blocked client gets as a 200 page (--block-shape page); its words are
+# among those crawlers of the site look for (SITE.md §6).
+_BLOCK_PAGE = (
+    "<html><head><title>디시인사이드</title></head><body><p>너무 많은 요청을 보내셨습니다."
+    " 잠시 후 다시 시도해 주세요. (Too Many Requests)</p></body></html>"
+)
 
 
 class Stats:
@@ -53,6 +61,8 @@ class Stats:
         self.held = 0  # view requests waiting for /_replica/release now (--hold-views...)
         self.held_total = 0  # view requests held so far
         self.released = False  # /_replica/release was requested
+        self.blocks = 0  # blocks started (--block-after)
+        self.blocked = 0  # requests answered by a block
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +75,8 @@ class Stats:
             "held": self.held,
             "held_total": self.held_total,
             "released": self.released,
+            "blocks": self.blocks,
+            "blocked": self.blocked,
         }
 
 
@@ -85,18 +97,28 @@ def _classify(path: str) -> str:
 class AccessLog:
     """One line per request, written when its answer is done: the monotonic time the
     request arrived, client, method, path+query, status, bytes, and the monotonic time
-    the answer was done. Lines are in the order answers were done, not arrivals."""
+    the answer was done; an eighth field ``blocked`` when a block answered it
+    (``--block-after``). Lines are in the order answers were done, not arrivals."""
 
     def __init__(self, path: str) -> None:
         self.file: TextIO = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
         self.last_flush = time.monotonic()
 
     def write(
-        self, arrived: float, client: str, method: str, path_qs: str, *, status: int, size: int
+        self,
+        arrived: float,
+        client: str,
+        method: str,
+        path_qs: str,
+        *,
+        status: int,
+        size: int,
+        blocked: bool = False,
     ) -> None:
         now = time.monotonic()
+        mark = "\tblocked" if blocked else ""
         self.file.write(
-            f"{arrived:.6f}\t{client}\t{method}\t{path_qs}\t{status}\t{size}\t{now:.6f}\n"
+            f"{arrived:.6f}\t{client}\t{method}\t{path_qs}\t{status}\t{size}\t{now:.6f}{mark}\n"
         )
         if now - self.last_flush > 0.2:
             self.file.flush()
@@ -121,11 +143,13 @@ class Replica:
         self.stats = Stats()
         self.faults = FaultPlan(options.seed, options.faults)
         self.limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
+        self.blocker = Blocker(options.block) if options.block else None
         self.log = AccessLog(options.access_log) if options.access_log else None
         self.started = time.monotonic()
         self.served = 0  # requests counted (not /_replica/): the clock of --event-clock requests
         self.views_answered = 0  # view requests let through while --hold-views-after counts
         self.release = asyncio.Event()
+        self.stopping = asyncio.Event()  # set when the server shuts down
         self.new_rate = options.faults.get("new_posts", 0.0)
         self.delete_rate = options.faults.get("delete_posts", 0.0)
         self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
@@ -194,7 +218,16 @@ class Replica:
         self.stats.requests[kind] += 1
         client = request.remote or "?"
         status, size = 0, 0
+        blocked = False
         try:
+            if self.blocker is not None and self.blocker.check(client, arrived):
+                blocked = True
+                self.stats.blocks, self.stats.blocked = (
+                    self.blocker.blocks,
+                    self.blocker.blocked_requests,
+                )
+                response, status, size = await self._blocked(request, client)
+                return response
             if self.limiter is not None and not self.limiter.allow(client):
                 self.stats.rate_limited += 1
                 response = self._status_page(429, "Too Many Requests")
@@ -218,8 +251,38 @@ class Replica:
         finally:
             if self.log is not None:
                 self.log.write(
-                    arrived, client, request.method, request.path_qs, status=status, size=size
+                    arrived,
+                    client,
+                    request.method,
+                    request.path_qs,
+                    status=status,
+                    size=size,
+                    blocked=blocked,
                 )
+
+    async def _blocked(
+        self, request: web.Request, client: str
+    ) -> tuple[web.StreamResponse, int, int]:
+        """What a blocked client gets, in the shape ``--block-shape`` names (blocks.py)."""
+        assert self.blocker is not None
+        shape = self.blocker.rule.shape
+        if shape in ("429", "403"):
+            reason = "Too Many Requests" if shape == "429" else "Forbidden"
+            body = f"<html><head><title>{shape} {reason}</title></head><body></body></html>"
+            r = _html(body, int(shape))  # no Retry-After: a block does not say how long
+            return r, int(shape), len(r.body)  # type: ignore[arg-type]
+        if shape == "empty":
+            return _html(b""), 200, 0
+        if shape == "page":
+            r = _html(_BLOCK_PAGE)
+            return r, 200, len(r.body)  # type: ignore[arg-type]
+        if shape == "timeout":
+            # No answer for the rest of the block: the client's own timeout runs out first.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.blocker.remaining(client))
+        if request.transport is not None:  # "reset", and a timeout's end
+            request.transport.abort()
+        return web.Response(status=200), 0, 0
 
     def _status_page(self, status: int, reason: str) -> web.Response:
         body = (
@@ -456,6 +519,7 @@ def build_app(options: ReplicaOptions) -> web.Application:
 
     async def on_shutdown(app: web.Application) -> None:
         replica.release.set()  # held requests must not keep a stopping server waiting
+        replica.stopping.set()  # nor requests a timeout block is sitting on
 
     async def on_cleanup(app: web.Application) -> None:
         replica.close()
