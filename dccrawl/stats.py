@@ -4,6 +4,15 @@ They appear in the final stats dump, in scrapyd's job logs and in the shard
 ledger, so they are named once here rather than spelled in several places.
 """
 
+from collections.abc import Mapping
+
+
+def count(stats: Mapping[str, object], key: str) -> int:
+    """A counted stat's value; 0 when it was never counted (or holds no number)."""
+    value = stats.get(key, 0)
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
 LIST_PAGES = "dccrawl/list_pages"  # list pages parsed
 LIST_PAGES_KNOWN = "dccrawl/list_pages_known"  # list pages the crawl will visit, once known
 POSTS = "dccrawl/posts"  # post items yielded (deleted ones included)

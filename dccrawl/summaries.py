@@ -12,11 +12,6 @@ from __future__ import annotations
 from dccrawl import stats as S
 
 
-def _int(stats: dict[str, object], key: str) -> int:
-    value = stats.get(key, 0)
-    return int(value) if isinstance(value, (int, float)) else 0
-
-
 def format_duration(seconds: float) -> str:
     """``3725`` → ``1:02:05``: short enough for a log line."""
     seconds = max(0, round(seconds))
@@ -32,14 +27,14 @@ def estimate_remaining(stats: dict[str, object], list_num: int) -> int | None:
     asked for and not yet read, plus a full list page of posts for every list page
     not yet read (re-reads of pages already read, ``dccrawl/list_rechecks``, are not
     progress and do not count)."""
-    done = _int(stats, S.POSTS) + _int(stats, S.POSTS_MISSING)
-    expected = _int(stats, S.POSTS_EXPECTED)
+    done = S.count(stats, S.POSTS) + S.count(stats, S.POSTS_MISSING)
+    expected = S.count(stats, S.POSTS_EXPECTED)
     if expected:
         return max(0, expected - done)
-    known_pages = _int(stats, S.LIST_PAGES_KNOWN)
+    known_pages = S.count(stats, S.LIST_PAGES_KNOWN)
     if known_pages:
-        remaining_pages = max(0, known_pages - _int(stats, S.LIST_PAGES))
-        waiting_views = max(0, _int(stats, S.VIEWS_REQUESTED) - done)
+        remaining_pages = max(0, known_pages - S.count(stats, S.LIST_PAGES))
+        waiting_views = max(0, S.count(stats, S.VIEWS_REQUESTED) - done)
         return remaining_pages * list_num + waiting_views
     return None
 
@@ -57,21 +52,23 @@ _WHEN_ANY = (
 
 def _when_any(stats: dict[str, object]) -> str:
     """``", posts with comments read in the browser 3, files downloaded 40"``, or ``""``."""
-    return "".join(f", {label} {_int(stats, key)}" for key, label in _WHEN_ANY if _int(stats, key))
+    return "".join(
+        f", {label} {S.count(stats, key)}" for key, label in _WHEN_ANY if S.count(stats, key)
+    )
 
 
 def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_num: int) -> str:
     """One progress line, e.g. ``programming: list pages 3/40, posts 150 …, ETA 0:04:10``."""
-    posts = _int(stats, S.POSTS)
+    posts = S.count(stats, S.POSTS)
     rate = posts / elapsed if elapsed > 0 else 0.0
     parts = [f"{gallery}:"]
-    known = _int(stats, S.LIST_PAGES_KNOWN)
-    if known or _int(stats, S.LIST_PAGES):
-        read = _int(stats, S.LIST_PAGES)
+    known = S.count(stats, S.LIST_PAGES_KNOWN)
+    if known or S.count(stats, S.LIST_PAGES):
+        read = S.count(stats, S.LIST_PAGES)
         parts.append(f"list pages {min(read, known) if known else read}/{known or '?'},")
     parts.append(
-        f"posts {posts} (deleted {_int(stats, S.POSTS_DELETED)}, "
-        f"missing {_int(stats, S.POSTS_MISSING)}), comments {_int(stats, S.COMMENTS)}"
+        f"posts {posts} (deleted {S.count(stats, S.POSTS_DELETED)}, "
+        f"missing {S.count(stats, S.POSTS_MISSING)}), comments {S.count(stats, S.COMMENTS)}"
         f"{_when_any(stats)},"
     )
     parts.append(f"{rate:.1f} posts/s")
@@ -90,10 +87,10 @@ def summary_line(gallery: str, stats: dict[str, object], elapsed: float) -> str:
         if key.startswith(S.ROWS_SKIPPED + "/") and isinstance(value, int)
     )
     return (
-        f"{gallery}: done in {format_duration(elapsed)}: posts {_int(stats, S.POSTS)}, "
-        f"comments {_int(stats, S.COMMENTS)}, deleted {_int(stats, S.POSTS_DELETED)}, "
-        f"missing {_int(stats, S.POSTS_MISSING)}, non-post rows skipped {skipped}, "
-        f"pages retried as broken {_int(stats, S.BROKEN_RETRIES)}, "
-        f"pages failed {_int(stats, S.PAGES_FAILED)}, "
-        f"errors logged {_int(stats, 'log_count/ERROR')}{_when_any(stats)}"
+        f"{gallery}: done in {format_duration(elapsed)}: posts {S.count(stats, S.POSTS)}, "
+        f"comments {S.count(stats, S.COMMENTS)}, deleted {S.count(stats, S.POSTS_DELETED)}, "
+        f"missing {S.count(stats, S.POSTS_MISSING)}, non-post rows skipped {skipped}, "
+        f"pages retried as broken {S.count(stats, S.BROKEN_RETRIES)}, "
+        f"pages failed {S.count(stats, S.PAGES_FAILED)}, "
+        f"errors logged {S.count(stats, 'log_count/ERROR')}{_when_any(stats)}"
     )

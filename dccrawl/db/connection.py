@@ -39,9 +39,9 @@ class ReconnectingConnection:
 
     async def get(self) -> psycopg.AsyncConnection:
         """The open connection, (re)connecting when there is none."""
-        conn = self._conn
-        if conn is not None and not conn.closed and not conn.broken:
-            return conn
+        if self.usable:
+            assert self._conn is not None
+            return self._conn
         await self.close()
         conn = await psycopg.AsyncConnection.connect(
             self.url,

@@ -36,27 +36,25 @@ _SUCCESS_REASONS = (
 )
 
 
-def _count(stats: Mapping[str, object], key: str) -> int:
-    value = stats.get(key, 0)
-    return int(value) if isinstance(value, (int, float)) else 0
-
-
 def losses(stats: Mapping[str, object]) -> list[str]:
     """Every way this crawl lost a page or an item, as counted in its stats.
 
     A page given up on (fetch or parse, ``dccrawl/pages_failed``, which includes
     callbacks that raised: ``dccrawl/callbackerrors.py``), an exception Scrapy
-    caught in the spider outside a callback, an item the database refused, an item
+    caught in the spider outside a callback, an item the database refused or never got
+    (the database was gone at close: the run has failed already, exit 1), an item
     dropped for any reason but being a duplicate (``DuplicateItem``)."""
     found = []
-    if pages := _count(stats, S.PAGES_FAILED):
+    if pages := S.count(stats, S.PAGES_FAILED):
         found.append(f"{pages} page(s) could not be fetched or parsed")
-    if exceptions := _count(stats, "spider_exceptions/count"):
+    if exceptions := S.count(stats, "spider_exceptions/count"):
         found.append(f"{exceptions} exception(s) in the spider")
-    if rejected := _count(stats, S.DB_REJECTED) + _count(stats, S.MEDIA_ROWS_REJECTED):
+    if rejected := S.count(stats, S.DB_REJECTED) + S.count(stats, S.MEDIA_ROWS_REJECTED):
         found.append(f"{rejected} item(s) refused by the database")
+    if unwritten := S.count(stats, S.DB_UNWRITTEN) + S.count(stats, S.MEDIA_ROWS_UNWRITTEN):
+        found.append(f"{unwritten} item(s) not written to the database")
     dropped = sum(
-        _count(stats, key)
+        S.count(stats, key)
         for key in stats
         if key.startswith(_DROP_PREFIX) and key != _DROP_PREFIX + DuplicateItem.__name__
     )
@@ -72,14 +70,14 @@ def verdict(reason: str, stats: Mapping[str, object]) -> tuple[int, str]:
         return EXIT_FAILED, f"failed: {failed}"
     if reason not in _SUCCESS_REASONS:
         return EXIT_FAILED, f"stopped before the end (close reason: {reason})"
-    if _count(stats, "response_received_count") == 0:
+    if S.count(stats, "response_received_count") == 0:
         if stats.get(S.JOBDIR_RESUMED) and not losses(stats):
             return EXIT_OK, "complete (the resumed job had nothing left to do)"
         return EXIT_FAILED, "failed: no page could be fetched"
     lost = losses(stats)
     if lost:
         return EXIT_INCOMPLETE, f"incomplete: {'; '.join(lost)}"
-    if errors := _count(stats, "log_count/ERROR"):
+    if errors := S.count(stats, "log_count/ERROR"):
         # Every loss above is logged at ERROR; one that no count explains is still one.
         return EXIT_INCOMPLETE, f"incomplete: {errors} error(s) logged (see the log)"
     return EXIT_OK, "complete"

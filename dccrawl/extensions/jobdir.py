@@ -6,8 +6,8 @@ closed one emptied of Scrapy's untrustworthy queue, before the scheduler or the
 dupefilter read a byte of it. The folder is marked closed in ``spider_closed``,
 which Scrapy sends after the scheduler has persisted its queue; a run that dies
 before that point leaves it marked running, and the next run starts over. So does
-a run that lost something (the verdict's losses, or items the database never
-got): the requests behind them are already in the seen-set.
+a run that lost something (the verdict's losses, items the database never got
+included): the requests behind them are already in the seen-set.
 
 Stats: ``dccrawl/jobdir/resumed`` (1 when this run continues a cleanly stopped
 job) or ``dccrawl/jobdir/restarted`` (1 when it found a killed job's folder).
@@ -77,10 +77,7 @@ class JobDirGuard:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
-        stats = self.crawler.stats.get_stats()
-        lost = losses(stats)
-        if unwritten := int(stats.get(S.DB_UNWRITTEN, 0) or 0):
-            lost.append(f"{unwritten} item(s) not written to the database")
+        lost = losses(self.crawler.stats.get_stats())
         close_jobdir(self.jobdir, self.identity, "; ".join(lost))
         if lost:
             logger.warning(
