@@ -18,7 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
 from dccrawl import stats as S
-from dccrawl.site.signals import classify
+from dccrawl.site.signals import PageSignal, classify
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -29,6 +29,25 @@ logger = logging.getLogger(__name__)
 
 SIGNAL_META = "dccrawl_signal"
 PAGE_META = "dccrawl_page"  # "list" | "view" | "comments": what the request expects
+# A probe of dccrawl.blockguard: judged there alone (no retry, no backoff, no put-back).
+PROBE_META = "dccrawl_probe"
+_SIGNAL_OF = "dccrawl_signal_of"  # id() of the response SIGNAL_META judged
+
+
+def page_signal(request: Request, response: Response) -> PageSignal | None:
+    """The verdict on a page's answer (``None`` for HTTP errors and non-page requests),
+    computed once per response, whichever middleware asks first; it is left in
+    ``request.meta["dccrawl_signal"]`` for the callback."""
+    page = request.meta.get(PAGE_META)
+    if page is None or response.status not in (200, 404):
+        return None
+    meta = request.meta
+    if meta.get(_SIGNAL_OF) == id(response):
+        return meta[SIGNAL_META]  # type: ignore[no-any-return]
+    signal = classify(_page_text(response, page), page, status=response.status, url=response.url)
+    meta[SIGNAL_META] = signal
+    meta[_SIGNAL_OF] = id(response)
+    return signal
 
 
 class BrokenPageRetryMiddleware:
@@ -53,12 +72,11 @@ class BrokenPageRetryMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        page = request.meta.get(PAGE_META)
-        if page is None or response.status not in (200, 404):
+        if request.meta.get(PROBE_META):
+            return response
+        signal = page_signal(request, response)
+        if signal is None:
             return response  # not ours to judge; HTTP errors are RetryMiddleware's
-        text = _page_text(response, page)
-        signal = classify(text, page, status=response.status, url=response.url)
-        request.meta[SIGNAL_META] = signal
         if signal.kind == "rate_limited" and response.status == 200:
             # A rate-limit notice served as a page is a 429 in disguise: say so,
             # and BackoffMiddleware slows down and RetryMiddleware retries it.
@@ -132,7 +150,7 @@ class BackoffMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         key, slot = self._slot(request)
-        if slot is None or key is None:
+        if slot is None or key is None or request.meta.get(PROBE_META):
             return response
         now = monotonic()
         pause = self._pauses.get(key)

@@ -41,7 +41,8 @@ DOWNLOAD_TIMEOUT = 30
 # --- Retries: the site answers 429/5xx, resets and empty bodies under load ---
 RETRY_ENABLED = True
 RETRY_TIMES = 5
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 520, 522, 524, 408]
+# 403 too: a blocked client may get 403 (SITE.md §6), and a lone 403 is worth a retry.
+RETRY_HTTP_CODES = [429, 403, 500, 502, 503, 504, 520, 522, 524, 408]
 # 404 is meaningful (a missing post number): let it reach the spider.
 HTTPERROR_ALLOWED_CODES = [404]
 # Empty, truncated or garbled 200 answers are retried like 503s instead of
@@ -49,12 +50,35 @@ HTTPERROR_ALLOWED_CODES = [404]
 # 429/503 answers (and rate-limit notices served as 200 pages) slow the whole
 # crawl down, honouring Retry-After, which Scrapy's retry does not. Responses
 # pass these from the highest number down, so both act before RetryMiddleware.
+# BlockMiddleware sees every answer and error first: a run of refusals across the
+# crawl pauses it, probes and resumes (dccrawl/blockguard.py).
 DOWNLOADER_MIDDLEWARES = {
+    "dccrawl.blockguard.BlockMiddleware": 580,
     "dccrawl.middlewares.BrokenPageRetryMiddleware": 570,
     "dccrawl.middlewares.BackoffMiddleware": 560,
 }
 # The longest pause between requests a Retry-After or repeated 429s can cause.
 DCCRAWL_BACKOFF_MAX_SECONDS = 600.0
+
+# --- Blocks: the site stops answering a fast client for ~10 minutes -------------
+# (dccrawl/blocks.py.) Refusals in a row (429/403/5xx, rate-limit pages, empty or
+# cut-off 200s, resets, timeouts; no answer in between) after which the crawl pauses
+# and asks a page that answered before whether the site blocks it. 4: a lone broken
+# page makes at most 6 refusals in a row, each a second apart at the polite rate, so a
+# check costs one request; a block is seen within a second or two.
+DCCRAWL_BLOCK_REFUSALS = 4
+# While blocked, a probe after this many seconds, doubling up to the maximum: a block of
+# ~10 minutes is seen to end within about 4 minutes of its end, at ~6 probes.
+DCCRAWL_BLOCK_PROBE_SECONDS = 30.0
+DCCRAWL_BLOCK_PROBE_MAX_SECONDS = 900.0
+# A block longer than this stops the crawl (exit 1) with a line saying how to resume.
+DCCRAWL_BLOCK_GIVE_UP_SECONDS = 7200.0
+# After each block the politeness delay (at least DCCRAWL_BLOCK_MIN_DELAY) is multiplied
+# by this for DCCRAWL_BLOCK_SLOWDOWN_SECONDS; blocks in a row compound (capped by
+# AUTOTHROTTLE_MAX_DELAY), so blocks get rarer instead of repeating at the same rate.
+DCCRAWL_BLOCK_SLOWDOWN = 2.0
+DCCRAWL_BLOCK_SLOWDOWN_SECONDS = 3600.0
+DCCRAWL_BLOCK_MIN_DELAY = 0.5
 
 # --- Navigation ---------------------------------------------------------------
 # Re-read list page N after page N+1: posts deleted during the crawl shift

@@ -65,3 +65,12 @@ MEDIA_BATCHES = "dccrawl/media/batches"  # post_media transactions committed
 MEDIA_DB_RETRIES = "dccrawl/media/db_retries"  # post_media batch attempts repeated after a loss
 # The duplicate filter (pipelines/dedup.py).
 DEDUP_DROPPED = "dccrawl/dedup/dropped"  # items (and comments of batches) dropped as repeats
+# Blocks (dccrawl/blocks.py, dccrawl/blockguard.py).
+BLOCKS = "dccrawl/blocks/count"  # blocks the crawl waited out (or gave up on)
+BLOCK_SECONDS = "dccrawl/blocks/seconds"  # their total length
+BLOCK_PUT_BACK = "dccrawl/blocks/put_back"  # requests refused during a block, queued again
+BLOCK_PROBES = "dccrawl/blocks/probes"  # probes and confirmations sent
+BLOCK_FALSE_ALARMS = "dccrawl/blocks/false_alarms"  # refusal runs the site did not confirm
+BLOCK_DELAY = "dccrawl/blocks/max_delay"  # the longest politeness delay blocks caused
+BLOCKED_SINCE = "dccrawl/blocks/blocked_since"  # "HH:MM" while blocked, else None
+BLOCK_NEXT_PROBE = "dccrawl/blocks/next_probe_at"  # epoch seconds of the next probe, while blocked

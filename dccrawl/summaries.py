@@ -9,6 +9,8 @@ into another's module for a formatter.
 
 from __future__ import annotations
 
+import time
+
 from dccrawl import stats as S
 
 
@@ -43,6 +45,8 @@ def estimate_remaining(stats: dict[str, object], list_num: int) -> int | None:
 _WHEN_ANY = (
     (S.BROWSER_FALLBACKS, "posts with comments read in the browser"),
     (S.BACKOFFS, "backoffs"),
+    (S.BLOCKS, "blocks"),
+    (S.BLOCK_PUT_BACK, "requests put back after a block"),
     (S.MEDIA_DOWNLOADED, "files downloaded"),
     (S.MEDIA_FAILED, "files failed"),
     (S.CALLBACK_ERRORS, "pages the spider failed on"),
@@ -72,6 +76,12 @@ def progress_line(gallery: str, stats: dict[str, object], elapsed: float, list_n
         f"{_when_any(stats)},"
     )
     parts.append(f"{rate:.1f} posts/s")
+    if since := stats.get(S.BLOCKED_SINCE):
+        parts[-1] += ","
+        probe_at = stats.get(S.BLOCK_NEXT_PROBE)
+        wait = max(0, round(probe_at - time.time())) if isinstance(probe_at, float) else "?"
+        parts.append(f"blocked since {since}, next probe in {wait} s")
+        return " ".join(parts)
     remaining = estimate_remaining(stats, list_num)
     if remaining is not None and rate > 0:
         parts[-1] += ","
@@ -93,4 +103,13 @@ def summary_line(gallery: str, stats: dict[str, object], elapsed: float) -> str:
         f"pages retried as broken {S.count(stats, S.BROKEN_RETRIES)}, "
         f"pages failed {S.count(stats, S.PAGES_FAILED)}, "
         f"errors logged {S.count(stats, 'log_count/ERROR')}{_when_any(stats)}"
+        f"{_blocked_time(stats)}"
     )
+
+
+def _blocked_time(stats: dict[str, object]) -> str:
+    """``", blocked for 0:12:30 in all"`` when the site blocked the crawl, else ``""``."""
+    seconds = stats.get(S.BLOCK_SECONDS)
+    if not isinstance(seconds, (int, float)) or not seconds:
+        return ""
+    return f", blocked for {format_duration(seconds)} in all"

@@ -47,6 +47,9 @@ FAST = {
     "DCCRAWL_PROGRESS_INTERVAL": "0",
     "RETRY_TIMES": "8",
     "LOG_LEVEL": "INFO",
+    # A block (dccrawl/blocks.py) is probed for within a second, and slows nothing down.
+    "DCCRAWL_BLOCK_PROBE_SECONDS": "1",
+    "DCCRAWL_BLOCK_MIN_DELAY": "0",
 }
 
 

@@ -103,6 +103,9 @@ def test_pages_that_stay_broken_are_named_and_the_run_says_so(
     result = run_crawl(replica_with.base_url or "", database_url, {"gallery": GALLERY},
                        {"RETRY_TIMES": 1})  # fmt: skip
     assert result.returncode == 3, result
+    # Broken pages among good ones are no block: runs of their refusals are checked
+    # (one request to a page that answered) and found to be no block.
+    assert stat_value(result.output, "dccrawl/blocks/count", default=0) == 0
     failed = stat_value(result.output, "dccrawl/pages_failed")
     named = re.findall(r"Gave up on (\S+): ", result.output)
     assert failed > 0 and len(named) == failed, result
