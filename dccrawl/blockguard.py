@@ -8,8 +8,8 @@ timeout) or *answered*, feeds :class:`~dccrawl.blocks.BlockWatch`, and acts on i
 state:
 
 * a suspicion pauses the engine (no request leaves the scheduler), takes back the
-  requests waiting in download slots, and sends one confirmation request to a page
-  that answered before;
+  requests waiting in download slots, and asks a page of each kind that answered
+  before (list, view, comments) again: all refused confirms the block;
 * while blocked, only probes go out, from a task that sleeps between them; a refused
   request is put back in the scheduler (``dont_filter``: the dupe filter has seen it);
 * when a probe is answered the engine resumes, slower for a while; when the block
@@ -85,7 +85,8 @@ class BlockMiddleware:
         self.refusal_codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
         self.refusal_codes |= {403, 429, 503}
         self.base_delay = crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0)
-        self._known_good: Request | None = None  # the last page request that was answered
+        # The last answered request of each page kind ("list", "view", "comments").
+        self._known_good: dict[str, Request] = {}
         self._first_refused: Request | None = None  # the probe when nothing answered yet
         self._blocked_at = 0.0  # wall clock, for the log
         self._task: asyncio.Task[None] | None = None
@@ -140,8 +141,10 @@ class BlockMiddleware:
 
     def _answered(self, request: Request) -> None:
         self.watch.succeeded()
-        if request.method == "GET" or self._known_good is None:
-            self._known_good = request
+        kind = request.meta[PAGE_META]
+        known = self._known_good.get(kind)
+        if request.method == "GET" or known is None or known.method != "GET":
+            self._known_good[kind] = request
         floor = self.watch.delay_floor(self.base_delay)
         if floor > self.base_delay:
             self._slow_down(request, floor)
@@ -198,14 +201,27 @@ class BlockMiddleware:
 
     # --- confirmation and probes ------------------------------------------------
 
-    def _probe(self) -> Request:
-        """A copy of a page that answered before (else of the first refused one).
+    def _probes(self) -> list[Request]:
+        """Copies of a page of each kind that answered before (list pages first), else of
+        the first refused request.
+
+        A suspicion is confirmed only when all of them are refused: a page of one kind
+        may be broken by itself (a view page that keeps answering empty), a block refuses
+        every kind. While blocked, the first one is the probe."""
+        order = sorted(self._known_good, key=("list", "view", "comments").index)
+        models = [self._known_good[kind] for kind in order]
+        if not models:
+            assert self._first_refused is not None
+            models = [self._first_refused]
+        return [self._probe(model) for model in models]
+
+    @staticmethod
+    def _probe(model: Request) -> Request:
+        """A copy of *model* that only this middleware judges.
 
         It gets its own download slot: the site's slot may be paused by a ``Retry-After``
         (``BackoffMiddleware``) for as long as the block, and the probe must not wait
         that out in a queue behind it."""
-        model = self._known_good or self._first_refused
-        assert model is not None
         slot = model.meta.get("download_slot") or urlparse_cached(model).hostname or ""
         return Request(
             model.url,
@@ -240,14 +256,19 @@ class BlockMiddleware:
 
     async def _ride_out(self) -> None:
         watch = self.watch
-        probe = self._probe()
-        blocked = not await self._answers(probe)
-        watch.confirmed(blocked)
-        if watch.state is BlockState.NORMAL:
+        probes = self._probes()
+        probe = probes[0]
+        # All at once: against a block that answers with timeouts, one after another
+        # would take a timeout each.
+        answers = await asyncio.gather(*(self._answers(request) for request in probes))
+        if any(answers):
+            watch.confirmed(blocked=False)
             self.stats.inc_value(S.BLOCK_FALSE_ALARMS)
-            logger.info("%s answered: no block, requests resume", probe.url)
+            answered = next(p.url for p, ok in zip(probes, answers, strict=True) if ok)
+            logger.info("%s answered: no block, requests resume", answered)
             self._resume()
             return
+        watch.confirmed(blocked=True)
         self._blocked_at = time()
         self.stats.inc_value(S.BLOCKS)
         self.stats.set_value(S.BLOCKED_SINCE, _clock_text(self._blocked_at))

@@ -10,9 +10,10 @@ So a block is handled for the whole crawl, by this state machine:
     Refusals are retried per page, as always. ``refusals`` of them in a row, with
     no success in between, make the crawl *suspect* a block.
 ``suspect``
-    No new request goes out; one request to a page that answered well before (the
-    *confirmation*) decides: refused → ``blocked``; answered → ``normal`` again (a
-    run of broken pages, not a block: their own retries go on and may give them up).
+    No new request goes out; a page of each kind that answered before, asked again
+    (the *confirmation*), decides: all refused → ``blocked``; one answered → ``normal``
+    again (a run of broken pages, not a block: their own retries go on and may give
+    them up).
 ``blocked``
     No request but a *probe* (the same known-good page) at growing intervals:
     ``probe_first`` seconds, doubling, at most ``probe_max``. A probe that is
