@@ -39,6 +39,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=10_000,
         help="post numbers per search window (default 10000)",
     )
+    parser.add_argument(
+        "--big-thread",
+        type=int,
+        default=None,
+        metavar="N",
+        help="each generated gallery's big post gets exactly N comments (default 101..300)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
         default="429",
         help="with --block-after: what a blocked client gets (default 429)",
     )
+    serve.add_argument(
+        "--comment-pager-no-end",
+        action="store_true",
+        help="the comment pager leaves out its 끝 (last page) link",
+    )
+    serve.add_argument(
+        "--view-no-comment-count",
+        action="store_true",
+        help="view pages show no comment count (header and hidden input)",
+    )
+    serve.add_argument(
+        "--withhold-comment-page",
+        type=int,
+        default=None,
+        metavar="N",
+        help="comment page N (>= 2) of every post answers no rows, total_cnt unchanged",
+    )
     truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
     _common(truth)
     truth.add_argument(
@@ -150,6 +174,11 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
     hold_after = getattr(args, "hold_views_after", None)
     if hold_after is not None and hold_after < 0:
         raise SystemExit("--hold-views-after must be >= 0")
+    withhold = getattr(args, "withhold_comment_page", None)
+    if withhold is not None and withhold < 2:
+        raise SystemExit("--withhold-comment-page must be >= 2")
+    if args.big_thread is not None and args.big_thread < 0:
+        raise SystemExit("--big-thread must be >= 0")
     block = None
     if getattr(args, "block_after", None):
         try:
@@ -174,6 +203,10 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         hold_views_every=hold_every,
         hold_views_after=hold_after,
         block=block,
+        comment_pager_no_end=getattr(args, "comment_pager_no_end", False),
+        view_no_comment_count=getattr(args, "view_no_comment_count", False),
+        withhold_comment_page=withhold,
+        big_thread=args.big_thread,
     )
 
 

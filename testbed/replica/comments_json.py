@@ -1,9 +1,11 @@
 """The comment endpoint's JSON (``POST /board/comment/``) in the 2026 shape (SITE.md §4).
 
 Keys and value types follow the 2026 samples: ``total_cnt`` int, ``comment_cnt`` 0,
-``no`` and ``c_no`` (of replies) strings, ``depth`` int, one ``COMMENT_BOY`` ad row with
-``"no": 0`` per non-empty page, ``comments: []`` past the last page. It is encoded the way
-PHP's ``json_encode`` does (``\\uXXXX`` escapes, ``\\/``), as in the real captures.
+``no`` and ``c_no`` (of replies) strings, ``depth`` int, 2–6 ``COMMENT_BOY`` ad rows with
+``"no": 0`` among the 100 real rows of each non-empty page (jackpot's capture: 102–106 raw
+rows a page), ``comments: []`` past the last page. ``pagination`` is the site's windowed
+pager (:func:`pagination`). It is encoded the way PHP's ``json_encode`` does (``\\uXXXX``
+escapes, ``\\/``), as in the real captures.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from html import escape
 from typing import Any
 
 from . import clock, media
-from .hashing import hexkey
+from .hashing import hexkey, rng
 from .markup import comment_gallog_icon
 from .model import Comment, Post
 
 PAGE_SIZE = 100
+# Page numbers per pager window: window k shows pages 15k+1..15k+15 (as the list pager).
+WINDOW = 15
+# Ad rows (댓글돌이) per non-empty page, drawn per (post, page).
+MIN_ADS, MAX_ADS = 2, 6
 
 
 def memo_html(comment: Comment, media_base: str | None = None) -> str:
@@ -79,8 +85,8 @@ def comment_object(
     }
 
 
-def comment_boy(post_no: int, page: int) -> dict[str, Any]:
-    key = hexkey(64, "comment-boy", post_no, page)
+def comment_boy(post_no: int, page: int, index: int = 0) -> dict[str, Any]:
+    key = hexkey(64, "comment-boy", post_no, page, *((index,) if index else ()))
     return {
         "no": 0,
         "c_no": 0,
@@ -104,13 +110,50 @@ def comment_boy(post_no: int, page: int) -> dict[str, Any]:
     }
 
 
-def pagination(page: int, last: int) -> str:
-    return "".join(
-        f"<em>{k}</em>"
-        if k == page
-        else f"<a href=\"javascript:viewComments({k},'D',true)\">{k}</a>"
-        for k in range(1, last + 1)
-    )
+def _pager_link(page: int, text: str, cls: str = "") -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<a href=\"javascript:viewComments({page},'D',true)\"{attr}>{text}</a>"
+
+
+def pagination(page: int, last: int, *, end_link: bool = True) -> str:
+    """The pager as the site draws it: the 15-page window holding ``page``.
+
+    The current page is ``<em>n</em>``, the window's other pages ``viewComments(n,…)``
+    links. Windows after the first start with 처음 (page 1, ``page_first``) and 이전 (the
+    last page of the previous window, ``page_prev``); windows before the last end with
+    다음 (the next window's first page, ``page_next``) and 끝 (the last page,
+    ``page_end``) — the shape of the site's list pager (SITE.md §2.3), which the comment
+    pager shares its icons with. ``end_link=False`` leaves 끝 out (``--comment-pager-no-end``).
+    Past the last page the last window is drawn with no current page (jackpot's
+    after-last-page capture still has a pager).
+    """
+    if last < 1:
+        return ""
+    shown = min(max(page, 1), last)
+    start = (shown - 1) // WINDOW * WINDOW + 1
+    end = min(start + WINDOW - 1, last)
+    parts: list[str] = []
+    if start > 1:
+        parts.append(_pager_link(1, "처음", "sp_pagingicon page_first"))
+        parts.append(_pager_link(start - 1, "이전", "sp_pagingicon page_prev"))
+    for k in range(start, end + 1):
+        parts.append(f"<em>{k}</em>" if k == page else _pager_link(k, str(k)))
+    if end < last:
+        parts.append(_pager_link(end + 1, "다음", "sp_pagingicon page_next"))
+        if end_link:
+            parts.append(_pager_link(last, "끝", "sp_pagingicon page_end"))
+    return "".join(parts)
+
+
+def _with_ads(objects: list[dict[str, Any]], rows: list[Comment], post_no: int, page: int) -> None:
+    """Insert 2–6 댓글돌이 rows, each before a thread head (never between a comment and its
+    replies), at places drawn per (post, page): the same page always looks the same."""
+    r = rng("comment-boys", post_no, page)
+    count = r.randint(MIN_ADS, MAX_ADS)
+    heads = [i for i in range(1, len(rows)) if rows[i].parent_no is None]
+    places = sorted(r.choices([*heads, len(rows)], k=count), reverse=True)
+    for index, at in enumerate(places):
+        objects.insert(at, comment_boy(post_no, page, index))
 
 
 def payload(
@@ -119,26 +162,26 @@ def payload(
     page: int,
     now: datetime,
     media_base: str | None = None,
+    *,
+    end_link: bool = True,
+    withhold: bool = False,
 ) -> dict[str, Any]:
     """One page (1-based) of a post's comments, oldest thread first, 100 rows a page.
 
     With ``media_base`` (``serve --media``) dccon URLs point at the replica's own image host;
-    the 댓글돌이 ad row's dccon stays on the real host (it is no post's media)."""
+    the 댓글돌이 ad rows' dccons stay on the real host (they are no post's media).
+    ``end_link=False``: the pager without 끝. ``withhold``: the page answers no rows, as
+    past the end, with ``total_cnt`` and the pager unchanged (``--withhold-comment-page``)."""
     last = -(-len(comments) // PAGE_SIZE)
-    rows = comments[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page >= 1 else []
+    rows = comments[(page - 1) * PAGE_SIZE : page * PAGE_SIZE] if page >= 1 and not withhold else []
     objects: list[dict[str, Any]] = [comment_object(c, post.no, now, media_base) for c in rows]
     if objects:
-        at = len(objects)
-        for i in range(len(rows) // 2, len(rows)):
-            if rows[i].parent_no is None:
-                at = i
-                break
-        objects.insert(at, comment_boy(post.no, page))
+        _with_ads(objects, rows, post.no, page)
     return {
         "total_cnt": post.comment_count,
         "comment_cnt": 0,
         "comments": objects,
-        "pagination": pagination(page, last),
+        "pagination": pagination(page, last, end_link=end_link),
         "allow_reply": 1,
         "comment_view_cnt": len(objects),
         "nft": False,

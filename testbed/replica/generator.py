@@ -65,7 +65,15 @@ def derive_config(spec: GallerySpec, seed: int) -> GalleryConfig:
 class GeneratedGallery(GallerySource):
     """A gallery of ``spec.posts`` post numbers generated from the seed."""
 
-    def __init__(self, spec: GallerySpec, seed: int, now: datetime, epoch: int) -> None:
+    def __init__(
+        self,
+        spec: GallerySpec,
+        seed: int,
+        now: datetime,
+        epoch: int,
+        *,
+        big_thread: int | None = None,
+    ) -> None:
         self.seed = seed
         self.now = now
         self.epoch = epoch
@@ -78,6 +86,8 @@ class GeneratedGallery(GallerySource):
         self._numbers: Sequence[int] | None = None
         self._digests: LRU[int, bytes] = LRU(100_000)
         self._big = self._choose_big_post()
+        # ``--big-thread N``: the big post's comment count, for tests of long comment pagers.
+        self._big_thread = big_thread
 
     # -- cheap per-number facts -------------------------------------------------------
     def _d(self, no: int) -> bytes:
@@ -138,7 +148,7 @@ class GeneratedGallery(GallerySource):
         if self._is_notice(no):
             base = d[6] % 30
         elif no == self._big:
-            base = 101 + (d[6] * 7) % 200
+            base = self._big_thread if self._big_thread is not None else 101 + (d[6] * 7) % 200
         elif u < 0.35:
             base = 0
         elif u < 0.85:

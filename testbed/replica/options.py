@@ -138,12 +138,28 @@ class ReplicaOptions:
     hold_views_after: int | None = None
     # Block a client that asks too fast (blocks.py); None: never.
     block: BlockRule | None = None
+    # The comment pager leaves out its 끝 (last page) link, as a site that hides it:
+    # pages past the first 15 are then reached only through 다음 (comments_json.pagination).
+    comment_pager_no_end: bool = False
+    # View pages whose header (and hidden inputs) lack the comment count: a crawler then
+    # learns it only from the list row or the comment endpoint (view_page.header).
+    view_no_comment_count: bool = False
+    # Comment page N (>= 2) of every post answers as if past the end (no rows) while
+    # total_cnt and the pager stay: rows withheld, a completeness check must notice. None: off.
+    withhold_comment_page: int | None = None
+    # Each generated gallery's one big post (generator._choose_big_post) gets exactly this
+    # many comments; None: its usual 101..300. Part of the data: ``truth`` takes it too.
+    big_thread: int | None = None
 
     def __post_init__(self) -> None:
         if self.fault_kinds is not None and not set(self.fault_kinds) <= set(REQUEST_KINDS):
             raise ValueError(f"fault kinds must be among {REQUEST_KINDS}: {self.fault_kinds}")
         if self.event_clock not in EVENT_CLOCKS:
             raise ValueError(f"event clock must be one of {EVENT_CLOCKS}: {self.event_clock!r}")
+        if self.withhold_comment_page is not None and self.withhold_comment_page < 2:
+            raise ValueError(f"withhold_comment_page must be >= 2: {self.withhold_comment_page}")
+        if self.big_thread is not None and self.big_thread < 0:
+            raise ValueError(f"big_thread must be >= 0: {self.big_thread}")
         for name in ("hold_views_every", "hold_views_after"):
             value = getattr(self, name)
             if value is not None and value < (1 if name == "hold_views_every" else 0):

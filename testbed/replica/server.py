@@ -394,10 +394,11 @@ class Replica:
 
         def make_post() -> tuple[bytes, bytes, bytes]:
             post, body = state.post(no), state.body(no)
+            count = not self.options.view_no_comment_count
             return (
                 view_page.page_head(state, post, body).encode(),
-                view_page.post_part(state, post, body, media_base).encode(),
-                view_page.hidden_inputs(state, post, self.token).encode(),
+                view_page.post_part(state, post, body, media_base, comment_count=count).encode(),
+                view_page.hidden_inputs(state, post, self.token, comment_count=count).encode(),
             )
 
         meta, part, hidden = self.post_parts.get_or((gid, no, media_base), make_post)
@@ -444,7 +445,15 @@ class Replica:
         def make() -> bytes:
             if state.status(no) != "live":
                 return comments_json.encode(comments_json.empty_payload())
-            data = comments_json.payload(state.post(no), state.comments(no), page, state.now, base)
+            data = comments_json.payload(
+                state.post(no),
+                state.comments(no),
+                page,
+                state.now,
+                base,
+                end_link=not self.options.comment_pager_no_end,
+                withhold=page == self.options.withhold_comment_page,
+            )
             return comments_json.encode(data)
 
         body = self.comment_pages.get_or(key, make) if state.status(no) == "live" else make()

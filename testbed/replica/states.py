@@ -17,7 +17,9 @@ def build_states(options: ReplicaOptions) -> dict[str, GalleryState]:
         if spec.is_seed:
             source = SeedGallery(options.now, options.epoch)
         else:
-            source = GeneratedGallery(spec, options.seed, options.now, options.epoch)
+            source = GeneratedGallery(
+                spec, options.seed, options.now, options.epoch, big_thread=options.big_thread
+            )
         states[spec.id] = GalleryState(source, options.seed, options.search_window)
     return states
 

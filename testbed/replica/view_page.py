@@ -23,8 +23,15 @@ def head_text(config: GalleryConfig, post: Post) -> str | None:
     return head.label if head else None
 
 
-def header(config: GalleryConfig, post: Post) -> str:
+def header(config: GalleryConfig, post: Post, *, comment_count: bool = True) -> str:
+    """The post's header; ``comment_count=False`` leaves the 댓글 N counter out
+    (``--view-no-comment-count``: a page whose counters did not render)."""
     head = head_text(config, post)
+    count = (
+        f'<span class="gall_comment"><a href="#focus_cmt">댓글 {post.comment_count}</a></span>\n'
+        if comment_count
+        else ""
+    )
     headtext = f'<span class="title_headtext">[{esc(head)}]</span> ' if head else ""
     return (
         '<div class="view_content_wrap">\n<header>\n<div class="gallview_head clear ub-content">\n'
@@ -39,8 +46,7 @@ def header(config: GalleryConfig, post: Post) -> str:
         ' onclick="scrapPost()">스크랩</button></span>\n'
         f'<span class="gall_count">조회 {post.views}</span>\n'
         f'<span class="gall_reply_num">추천 {post.recommend}</span>\n'
-        f'<span class="gall_comment"><a href="#focus_cmt">댓글 {post.comment_count}</a></span>\n'
-        "</div>\n</div>\n</div>\n</header>\n"
+        f"{count}</div>\n</div>\n</div>\n</header>\n"
     )
 
 
@@ -86,13 +92,21 @@ def comment_area(post: Post) -> str:
     )
 
 
-def post_part(state: GalleryState, post: Post, body: Body, media_base: str | None = None) -> str:
+def post_part(
+    state: GalleryState,
+    post: Post,
+    body: Body,
+    media_base: str | None = None,
+    *,
+    comment_count: bool = True,
+) -> str:
     """Everything specific to one post (cached per post by the server); image and
-    attachment URLs on the replica's own host ``media_base`` when given (``--media``)."""
+    attachment URLs on the replica's own host ``media_base`` when given (``--media``);
+    no comment count in the header with ``comment_count=False``."""
     config = state.config
     return (
         "<article>\n"
-        + header(config, post)
+        + header(config, post, comment_count=comment_count)
         + '<div class="gallview_contents">\n<div class="inner clear">\n'
         + '<div class="writing_view_box">'
         + body_html.write_div(body, media_base)
@@ -117,8 +131,17 @@ def page_head(state: GalleryState, post: Post, body: Body) -> str:
     return chrome.head_meta(title, first, canonical)
 
 
-def hidden_inputs(state: GalleryState, post: Post, token: str) -> str:
+def hidden_inputs(
+    state: GalleryState, post: Post, token: str, *, comment_count: bool = True
+) -> str:
+    """The inputs and script the comment XHR reads; ``comment_count=False`` leaves
+    ``#comment_cnt`` out too, so that no input a crawler reads holds the count either."""
     config = state.config
+    count = (
+        f'<input type="hidden" id="comment_cnt" name="comment_cnt" value="{post.comment_count}">\n'
+        if comment_count
+        else ""
+    )
     return (
         f'<input type="hidden" id="e_s_n_o" name="e_s_n_o" value="{token}">\n'
         f'<input type="hidden" id="_GALLTYPE_" name="_GALLTYPE_" value="{config.galltype}">\n'
@@ -127,7 +150,7 @@ def hidden_inputs(state: GalleryState, post: Post, token: str) -> str:
         f'<input type="hidden" id="gallery_id" name="gallery_id" value="{config.id}">\n'
         f'<input type="hidden" id="id" name="id" value="{config.id}">\n'
         f'<input type="hidden" id="no" name="no" value="{post.no}">\n'
-        f'<input type="hidden" id="comment_cnt" name="comment_cnt" value="{post.comment_count}">\n'
+        f"{count}"
         f'<input type="hidden" name="v_cur_t" value="{int(post.created.timestamp())}">\n'
         '<input type="hidden" name="code_recommend" value="">\n'
         '<script type="text/javascript">'

@@ -147,7 +147,7 @@ def test_comment_pages_hold_100_rows_oldest_first_and_end_empty(
         if page <= pages:
             assert len(rows) == min(100, big["comment_count"] - 100 * (page - 1))
             assert f"<em>{page}</em>" in data["pagination"]
-            assert sum(c["nicktype"] == "COMMENT_BOY" for c in data["comments"]) == 1
+            assert 2 <= sum(c["nicktype"] == "COMMENT_BOY" for c in data["comments"]) <= 6
         else:
             assert data["comments"] == [] and data["comment_view_cnt"] == 0
         got += [int(c["no"]) for c in rows]
