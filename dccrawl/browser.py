@@ -163,7 +163,9 @@ async def read_comment_pages(page: Page, timeout_ms: float) -> list[str]:
 
     Waits for the first comment row; reads the last page number from the pager; for
     each later page clicks its pager link (or calls the site's ``viewComments``) and
-    waits until the pager marks that page current. A page without a comment list
+    waits until the pager marks that page current. The pager shows a window of 15
+    pages and may hide its 끝 link, so each page's pager is read again: its 다음 link
+    names the next window's first page. A page without a comment list
     (the post was deleted meanwhile, a redirect) gives ``[]`` at once, for the
     callback to classify. When the page's comment request ends without comments
     appearing (refused, an error, an empty answer) :class:`CommentsNotShown` is raised
@@ -181,11 +183,16 @@ async def read_comment_pages(page: Page, timeout_ms: float) -> list[str]:
     await _wait_for_page(page, 1, 0, timeout_ms)
     snapshots = [await page.content()]
     pager = await page.query_selector(rendered.COMMENT_PAGER)
-    last = last_comment_page(await pager.inner_html()) if pager is not None else None
-    for number in range(2, (last or 1) + 1):
+    last = (last_comment_page(await pager.inner_html()) if pager is not None else None) or 1
+    number = 2
+    while number <= last:
         done = await page.evaluate(_ENDED)
         if not await page.evaluate(_SHOW_PAGE, [rendered.COMMENT_PAGER, number]):
             raise CommentsNotShown(f"the page offers no way to comment page {number}")
         await _wait_for_page(page, number, done, timeout_ms)
         snapshots.append(await page.content())
+        pager = await page.query_selector(rendered.COMMENT_PAGER)
+        if pager is not None:
+            last = max(last, last_comment_page(await pager.inner_html()) or 1)
+        number += 1
     return snapshots

@@ -25,6 +25,8 @@ ROWS_SKIPPED = "dccrawl/rows_skipped"  # prefix: list rows that are not posts, b
 PAGES_FAILED = "dccrawl/pages_failed"  # pages given up on after all retries
 BROKEN_RETRIES = "dccrawl/broken_retries"  # truncated/empty/garbled 200 answers retried
 COMMENTS_REFUSED = "dccrawl/comments_refused"  # comment endpoint refusals
+COMMENTS_SHORT = "dccrawl/comments_short"  # posts whose comments fell short of total_cnt
+COMMENTS_MISSING = "dccrawl/comments_missing"  # comments short of total_cnt, over those posts
 COMMENTS_VANISHED = "dccrawl/comments_vanished"  # posts counted with comments, none at the endpoint
 BROWSER_FALLBACKS = "dccrawl/browser/fallbacks"  # posts whose comment endpoint failed → browser
 BROWSER_PAGES = "dccrawl/browser/view_pages"  # view pages rendered (fallbacks and render=comments)

@@ -50,6 +50,7 @@ _WHEN_ANY = (
     (S.MEDIA_DOWNLOADED, "files downloaded"),
     (S.MEDIA_FAILED, "files failed"),
     (S.CALLBACK_ERRORS, "pages the spider failed on"),
+    (S.COMMENTS_SHORT, "posts with comments missing"),
     (S.DB_REJECTED, "items refused by the database"),
 )
 

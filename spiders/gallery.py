@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,33 @@ logger = logging.getLogger(__name__)
 PRIORITY_COMMENTS = 20
 PRIORITY_VIEW = 10
 PRIORITY_LIST = 0
+
+# A view request's meta: the comment count of the post's list row (``[N/M]``: N + M), when
+# the post was found on a list page.
+LIST_COMMENTS_META = "list_comments"
+
+
+@dataclass(slots=True)
+class CommentThread:
+    """One post's comment pages while they are being read, to prove the thread complete.
+
+    ``requested``/``finished`` are comment page numbers; ``collected`` the distinct
+    comment numbers read (ad rows are none; deleted-but-shown rows are); ``expected`` the
+    latest ``total_cnt`` the endpoint answered (0 once the post is gone). ``tracked`` is
+    False for a thread whose first pages a stopped run read (a resumed JOBDIR job): it
+    is followed, not judged.
+    Dropped when its last requested page is finished: a few page numbers and one int per
+    comment, for posts in flight only.
+    """
+
+    requested: set[int] = field(default_factory=set)
+    finished: set[int] = field(default_factory=set)
+    collected: set[int] = field(default_factory=set)
+    expected: int | None = None
+    tracked: bool = True
+    # A page answered as the site does for a deleted post (no rows, total_cnt 0): pages
+    # answered before the deletion but parsed after it must not bring the count back.
+    gone: bool = False
 
 
 class GalleryFailed(Exception):
@@ -128,6 +156,8 @@ class GallerySpider(scrapy.Spider):
         # Post numbers whose comments were sent to the browser: one fallback per post,
         # however many of its comment pages fail.
         self._rendered_posts: set[int] = set()
+        # Posts whose comment endpoint pages are being read (CommentThread).
+        self._threads: dict[int, CommentThread] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GallerySpider:
@@ -284,7 +314,7 @@ class GallerySpider(scrapy.Spider):
 
         for row in page.rows:
             if self._row_wanted(row):
-                request = self._view_request(row.post_no)
+                request = self._view_request(row.post_no, self._row_comments(row))
                 if request is not None:
                     yield request
         if response.meta["recheck"]:
@@ -345,6 +375,14 @@ class GallerySpider(scrapy.Spider):
         created = self._row_time(row)
         return created is None or created >= self.args.since
 
+    @staticmethod
+    def _row_comments(row: lists.ListRow) -> int | None:
+        """The comments a list row counts, ``[N/M]`` → N + M (voice replies are comments
+        too); None when its reply box is unreadable."""
+        if row.comment_count is None:
+            return None
+        return row.comment_count + (row.voice_count or 0)
+
     def _reached_since(self, rows: list[lists.ListRow]) -> bool:
         """A list page with rows at or past the incremental limit is the last one needed."""
         if not rows:
@@ -362,7 +400,9 @@ class GallerySpider(scrapy.Spider):
         assert self.kind is not None
         return urls.view_url(self.gallery, post_no, self.kind, base_url=self.base_url)  # type: ignore[arg-type]
 
-    def _view_request(self, post_no: int) -> Request | None:
+    def _view_request(self, post_no: int, list_comments: int | None = None) -> Request | None:
+        """The view page of ``post_no`` (once per job); ``list_comments`` is its list row's
+        comment count, for a view page that does not show its own."""
         if post_no in self._requested_posts:
             return None
         self._requested_posts.add(post_no)
@@ -372,7 +412,7 @@ class GallerySpider(scrapy.Spider):
             callback=self.parse_view,
             errback=self.on_error,
             priority=PRIORITY_VIEW,
-            meta={PAGE_META: "view", "post_no": post_no},
+            meta={PAGE_META: "view", "post_no": post_no, LIST_COMMENTS_META: list_comments},
         )
 
     def parse_view(self, response: Response) -> Iterator[Any]:
@@ -408,17 +448,23 @@ class GallerySpider(scrapy.Spider):
         loader.add_value("gallery_kind", self.kind)
         loader.add_value("url", self._view_url(post_no))
         loader.add_view(view)
+        # Only fills the gap of a view page that shows no comment count.
+        listed: int | None = response.meta.get(LIST_COMMENTS_META)
+        loader.add_value("comment_count", listed)
         if with_media:
             loader.add_attachments(view)
         post = loader.load_item()
         self._count(S.POSTS)
         yield post
 
-        if not self.args.comments or (post.get("comment_count") or 0) <= 0:
+        shown = post.get("comment_count")
+        if not self.args.comments or (shown == 0 and not listed):
+            # Known to have none. An unknown count is no zero: the endpoint is asked.
             return
         if self.args.render == "comments":
-            yield self._browser_request(post_no)
+            yield self._browser_request(post_no, expected=shown)
         else:
+            self._threads[post_no] = CommentThread()
             yield self._comment_request(view.context, post_no, 1)
 
     def _deleted_post(self, post_no: int, crawled_at: datetime) -> Post:
@@ -436,6 +482,10 @@ class GallerySpider(scrapy.Spider):
     def _comment_request(
         self, context: views.CommentContext, post_no: int, page: int
     ) -> FormRequest:
+        """One comment page, noted as requested in the post's thread (if it is tracked)."""
+        thread = self._threads.get(post_no)
+        if thread is not None:
+            thread.requested.add(page)
         view_url = self._view_url(post_no)
         url, form, headers = comment_pages.comment_request(
             context, view_url, page, base_url=self.base_url
@@ -457,10 +507,21 @@ class GallerySpider(scrapy.Spider):
         )
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
-        """One page of the comment endpoint: its comments, and on page 1 the other pages."""
+        """One page of the comment endpoint: its comments, and the pages its pager names.
+
+        The pager shows a window of 15 pages (and maybe a 끝 link to the last), so every
+        page's pager is read and the pages not yet asked for are requested: a site that
+        hides 끝 is still walked window by window through 다음. A page without comment
+        rows is past the end and asks for nothing. When a post's last requested page is
+        done, what was read is compared with ``total_cnt`` (:meth:`_finish_thread`).
+        """
         post_no: int = response.meta["post_no"]
         number: int = response.meta["comment_page"]
         crawled_at = datetime.now(KST)
+        thread = self._threads.get(post_no)
+        if thread is None and post_no not in self._rendered_posts:
+            # Asked for by a stopped run of this job: follow its pager, judge nothing.
+            thread = self._threads[post_no] = CommentThread({number}, tracked=False)
         try:
             # The middleware decoded the JSON to judge it: parse that, not the body again.
             page = comment_pages.parse_comment_page(
@@ -496,9 +557,51 @@ class GallerySpider(scrapy.Spider):
             )
         self._count(S.COMMENT_PAGES)
         yield from self._comment_items(page.comments, post_no, crawled_at)
-        if number == 1:
-            for later in range(2, (page.last_page or 1) + 1):
+        if thread is None or self._threads.get(post_no) is not thread:
+            return  # the browser reads this post now: its tally replaces the endpoint's
+        thread.finished.add(number)
+        thread.collected.update(raw.comment_no for raw in page.comments)
+        if page.total_count == 0 and not page.comments:
+            thread.gone = True  # the deleted post's answer: no later page says otherwise
+        if thread.gone:
+            thread.expected = 0
+        elif page.total_count is not None:
+            thread.expected = page.total_count
+        if page.comments:
+            wanted = page.pager_pages - thread.requested
+            if not thread.tracked:  # the stopped run asked for the pages before this one
+                wanted = {later for later in wanted if later > number}
+            for later in sorted(wanted):
                 yield self._comment_request(response.meta["context"], post_no, later)
+        if thread.requested <= thread.finished:
+            self._finish_thread(post_no, thread)
+
+    def _finish_thread(self, post_no: int, thread: CommentThread) -> None:
+        """Every requested page of the post is read: drop its state; short of the count?"""
+        del self._threads[post_no]
+        expected = thread.expected
+        if thread.tracked and expected is not None and len(thread.collected) < expected:
+            self._comments_incomplete(post_no, len(thread.collected), expected)
+
+    def _comments_incomplete(self, post_no: int, collected: int, expected: int) -> None:
+        """A post's comments, all pages read, fall short of the count the site gives.
+
+        The one place that decides what a shortfall means: for now the post's comments
+        count as a failed page (exit 3, so that a rerun is due); a failure ledger may take
+        it over. Deleted comments the site still shows are rows, and count as read.
+        """
+        url = self._view_url(post_no)
+        self._count(S.COMMENTS_SHORT)
+        self._count(S.COMMENTS_MISSING, expected - collected)
+        logger.warning(
+            "Post %s/%d: %d of its %d comments were read (%s)",
+            self.gallery,
+            post_no,
+            collected,
+            expected,
+            url,
+        )
+        self._give_up(url, f"comments incomplete: {collected} of {expected} read")
 
     def _comment_items(
         self, raws: list[comment_pages.RawComment], post_no: int, crawled_at: datetime
@@ -517,7 +620,11 @@ class GallerySpider(scrapy.Spider):
     # --- comments through the browser (scrapy-playwright) --------------------------------
 
     def _fall_back(self, post_no: int, why: str) -> Iterator[Request]:
-        """The endpoint failed for this post: read its comments from a rendered page, once."""
+        """The endpoint failed for this post: read its comments from a rendered page, once.
+
+        The endpoint's tally of the post is dropped: the browser reads every page again,
+        and its reading alone is judged complete or not (parse_rendered)."""
+        thread = self._threads.pop(post_no, None)
         if post_no in self._rendered_posts:
             return
         self._rendered_posts.add(post_no)
@@ -532,17 +639,19 @@ class GallerySpider(scrapy.Spider):
         logger.info(
             "Post %s/%d: %s; reading its comments in the browser", self.gallery, post_no, why
         )
-        yield self._browser_request(post_no)
+        expected = thread.expected if thread is not None and thread.tracked else None
+        yield self._browser_request(post_no, expected=expected)
 
     def _count_value(self, key: str) -> int:
         assert self.crawler.stats is not None
         return int(self.crawler.stats.get_value(key, 0) or 0)
 
-    def _browser_request(self, post_no: int) -> Request:
+    def _browser_request(self, post_no: int, *, expected: int | None = None) -> Request:
         """The view page again, in a browser that waits for and walks every comment page.
 
         ``dont_filter``: the dupe filter has seen this URL (the plain view request).
         scrapy-playwright closes the page after the page method, or when anything fails.
+        ``expected``: the comment count known so far, used when the rendered page shows none.
         """
         timeout_ms = self.settings.getfloat("DCCRAWL_RENDER_TIMEOUT", 20.0) * 1000
         return Request(
@@ -554,6 +663,7 @@ class GallerySpider(scrapy.Spider):
             meta={
                 PAGE_META: "view",
                 "post_no": post_no,
+                "expected_comments": expected,
                 "playwright": True,
                 "playwright_context_kwargs": {"service_workers": "block"},
                 "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
@@ -581,6 +691,7 @@ class GallerySpider(scrapy.Spider):
             self._give_up(response.url, f"the browser found no comment list ({signal.kind})")
             return
         seen: set[int] = set()
+        expected: int | None = response.meta.get("expected_comments")
         for number, html in enumerate(snapshots, 1):
             try:
                 page = rendered.parse_rendered_comments(html)
@@ -590,9 +701,13 @@ class GallerySpider(scrapy.Spider):
                 )
                 return
             self._count(S.RENDERED_COMMENT_PAGES)
+            if page.total_count is not None:
+                expected = page.total_count  # the count the page's script got (total_cnt)
             fresh = [raw for raw in page.comments if raw.comment_no not in seen]
             seen.update(raw.comment_no for raw in fresh)
             yield from self._comment_items(fresh, post_no, crawled_at)
+        if expected is not None and len(seen) < expected:
+            self._comments_incomplete(post_no, len(seen), expected)
 
     # --- failures -----------------------------------------------------------------------
 

@@ -71,14 +71,18 @@ class CommentPage:
 
     ``comments`` excludes ad rows and rows without a number; ``raw_rows``
     counts what the array held (ads included), so ``raw_rows == 0`` means the
-    page is past the last one. ``last_page`` is the highest page number in
-    ``pagination`` (``None`` when it shows none).
+    page is past the last one. ``pager_pages`` is every page number the
+    ``pagination`` HTML shows or links to: the site draws a window of 15 pages
+    plus 처음/이전/다음/끝 links, so from page 1 of 66 that is 1–16 and 66, and
+    a pager without 끝 still names the next window's first page. ``last_page``
+    is the highest of them (``None`` when it shows none).
     """
 
     total_count: int | None
     comments: list[RawComment]
     last_page: int | None
     raw_rows: int
+    pager_pages: frozenset[int] = frozenset()
 
     @property
     def is_past_end(self) -> bool:
@@ -137,12 +141,19 @@ def comment_request(
     return comment_url(base_url), comment_form(context, page), comment_headers(view_url, base_url)
 
 
+def comment_pager_pages(pagination: object) -> frozenset[int]:
+    """Every page number in ``pagination``: ``viewComments(n,…)`` links (numbered or
+    처음/이전/다음/끝) and the current ``<em>n</em>``; page 0 is no page."""
+    if not isinstance(pagination, str) or not pagination:
+        return frozenset()
+    numbers = (int(next(g for g in m.groups() if g)) for m in _PAGE_NUMBERS.finditer(pagination))
+    return frozenset(n for n in numbers if n > 0)
+
+
 def last_comment_page(pagination: object) -> int | None:
     """The highest page number in ``pagination`` (``viewComments(n,…)`` links, ``<em>n</em>``)."""
-    if not isinstance(pagination, str) or not pagination:
-        return None
-    numbers = [int(next(g for g in m.groups() if g)) for m in _PAGE_NUMBERS.finditer(pagination)]
-    return max(numbers) if numbers else None
+    pages = comment_pager_pages(pagination)
+    return max(pages) if pages else None
 
 
 def load_payload(data: str | bytes | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -244,9 +255,11 @@ def parse_comment_page(data: str | bytes | Mapping[str, Any]) -> CommentPage:
                 has_voice=_has_voice(row),
             )
         )
+    pager = comment_pager_pages(payload.get("pagination"))
     return CommentPage(
         total_count=_int(payload.get("total_cnt")),
         comments=comments,
-        last_page=last_comment_page(payload.get("pagination")),
+        last_page=max(pager) if pager else None,
         raw_rows=len(rows),
+        pager_pages=pager,
     )

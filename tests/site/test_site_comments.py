@@ -11,6 +11,7 @@ from dccrawl.site.comments import (
     RawComment,
     comment_form,
     comment_headers,
+    comment_pager_pages,
     comment_request,
     last_comment_page,
     parse_comment_page,
@@ -179,6 +180,61 @@ def test_after_last_page_total() -> None:
 )
 def test_last_comment_page(html: object, expected: int | None) -> None:
     assert last_comment_page(html) == expected
+
+
+def _link(page: int, text: str | None = None, cls: str = "") -> str:
+    attr = f' class="sp_pagingicon {cls}"' if cls else ""
+    return f"<a href=\"javascript:viewComments({page},'D',true)\"{attr}>{text or page}</a>"
+
+
+# The site's pager on page 1 of a 66-page thread (jackpot: a dcbest post of 6454 comments):
+# a window of 15 pages, 다음 to the next window's first page, 끝 to the last.
+WINDOW_1 = "<em>1</em>" + "".join(_link(k) for k in range(2, 16)) + _link(16, "다음", "page_next")
+# Page 20 of it: 처음/이전 before the second window, 다음/끝 after it.
+WINDOW_2 = (
+    _link(1, "처음", "page_first")
+    + _link(15, "이전", "page_prev")
+    + "".join("<em>20</em>" if k == 20 else _link(k) for k in range(16, 31))
+    + _link(31, "다음", "page_next")
+    + _link(66, "끝", "page_end")
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "pages"),
+    [
+        ("comment-api-2018-ps-1132.json", {1}),
+        ("comment-api-2021-hit-16457-excerpt.json", set()),  # the excerpt has no pager
+        ("comment-api-shape-2026-general-trimmed.json", {1}),
+        ("comment-api-shape-2026-minor-deleted-trimmed.json", {1}),
+        ("comment-api-shape-2026-after-last-page.json", {1}),
+    ],
+)
+def test_pager_pages_of_the_samples(name: str, pages: set[int]) -> None:
+    page = load(name)
+    assert page.pager_pages == pages
+    assert page.last_page == (max(pages) if pages else None)
+
+
+def test_pager_pages_of_a_first_window_with_its_end_link() -> None:
+    """From page 1 of 66 the pager names pages 1–16 (16 through 다음) and 66 (끝)."""
+    html = WINDOW_1 + _link(66, "끝", "page_end")
+    assert comment_pager_pages(html) == frozenset({*range(1, 17), 66})
+    assert last_comment_page(html) == 66
+
+
+def test_pager_pages_without_an_end_link_still_name_the_next_window() -> None:
+    """A pager hiding 끝 still leads on: 다음 names page 16, the next window's first."""
+    assert comment_pager_pages(WINDOW_1) == frozenset(range(1, 17))
+
+
+def test_pager_pages_of_a_later_window() -> None:
+    assert comment_pager_pages(WINDOW_2) == frozenset({1, *range(15, 32), 66})
+
+
+def test_parsed_page_exposes_the_pager_pages() -> None:
+    page = parse_comment_page({"total_cnt": 6454, "comments": [], "pagination": WINDOW_2})
+    assert page.pager_pages == frozenset({1, *range(15, 32), 66}) and page.last_page == 66
 
 
 # ---------------------------------------------------------------- rows of odd shape
