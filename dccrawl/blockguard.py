@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROBE_SLOT = " (block probes)"  # the suffix of the probes' own download slot
+SENT_META = "dccrawl_sent_at"  # when the downloader got the request (BlockWatch's clock)
 RUN_META = "dccrawl_refusal_run"  # (run id, retry count before that run's first refusal)
 REFUSED_SIGNALS = frozenset({"rate_limited", "broken"})
 
@@ -113,6 +114,7 @@ class BlockMiddleware:
             del request.meta[RUN_META]
         if self.watch.holding and self._puts_back(request) and not request.meta.get(PROBE_META):
             raise HeldBack(request.url)
+        request.meta[SENT_META] = self.watch.now()
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if PAGE_META not in request.meta or request.meta.get(PROBE_META):
@@ -140,7 +142,7 @@ class BlockMiddleware:
     # --- answers and refusals ------------------------------------------------------
 
     def _answered(self, request: Request) -> None:
-        self.watch.succeeded()
+        self.watch.succeeded(request.meta.get(SENT_META))
         kind = request.meta[PAGE_META]
         known = self._known_good.get(kind)
         if request.method == "GET" or known is None or known.method != "GET":
@@ -158,7 +160,7 @@ class BlockMiddleware:
                 request.meta[RUN_META] = (watch.run_id, request.meta.get("retry_times", 0))
             if self._first_refused is None:
                 self._first_refused = request
-            if watch.state is BlockState.GAVE_UP or not watch.refused():
+            if watch.state is BlockState.GAVE_UP or not watch.refused(request.meta.get(SENT_META)):
                 return None
             self._suspect(request, reason)
         if not self._puts_back(request):

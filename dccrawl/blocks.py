@@ -73,6 +73,7 @@ class BlockWatch:
     state: BlockState = BlockState.NORMAL
     run: int = 0  # refusals in a row, no success in between
     run_id: int = 0  # which run of refusals (markers on requests name it)
+    run_sent: float = 0.0  # when the run's earliest refused request was sent
     blocked_runs: set[int] = field(default_factory=set)  # runs that were blocks
     since: float | None = None  # when the current suspicion/block began
     probe_interval: float = 0.0  # the wait before the next probe
@@ -90,10 +91,13 @@ class BlockWatch:
         """Whether requests must wait (suspect or blocked)."""
         return self.state in (BlockState.SUSPECT, BlockState.BLOCKED)
 
-    def refused(self) -> bool:
-        """A page request was refused; True when this refusal starts a suspicion."""
+    def refused(self, sent_at: float | None = None) -> bool:
+        """A page request (sent at ``sent_at``) was refused; True when this refusal starts
+        a suspicion."""
         if self.state is not BlockState.NORMAL:
             return False
+        sent = self.now() if sent_at is None else sent_at
+        self.run_sent = sent if self.run == 0 else min(self.run_sent, sent)
         self.run += 1
         if self.run < self.policy.refusals:
             return False
@@ -101,9 +105,14 @@ class BlockWatch:
         self.since = self.now()
         return True
 
-    def succeeded(self) -> None:
-        """A page request was answered; ends a run of refusals (only in ``normal``: while
-        suspect or blocked a late answer may predate the block, and only a probe decides)."""
+    def succeeded(self, sent_at: float | None = None) -> None:
+        """A page request (sent at ``sent_at``) was answered: it ends a run of refusals if it
+        was sent after the run's first refused request. An answer to a request sent before
+        that may have been served before the block began (a busy crawler reads answers
+        late, out of order): it proves nothing. While suspect or blocked only a probe
+        decides."""
+        if sent_at is not None and self.run and sent_at < self.run_sent:
+            return
         if self.state is BlockState.NORMAL and self.run:
             self.run = 0
             self.run_id += 1

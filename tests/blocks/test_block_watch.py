@@ -37,6 +37,25 @@ def test_an_answer_between_refusals_starts_the_count_again() -> None:
     assert w.state is BlockState.NORMAL
 
 
+def test_a_late_answer_to_a_request_sent_before_the_refusals_does_not_end_the_run() -> None:
+    w, clock = watch(refusals=3)
+    clock.now = 10.0
+    w.refused(sent_at=5.0)
+    w.refused(sent_at=6.0)
+    w.succeeded(sent_at=4.0)  # sent before the first refused one: served before the block
+    assert w.refused(sent_at=7.0)
+    assert w.state is BlockState.SUSPECT
+
+
+def test_an_answer_to_a_request_sent_after_a_refused_one_ends_the_run() -> None:
+    w, _ = watch(refusals=3)
+    w.refused(sent_at=5.0)
+    w.refused(sent_at=6.0)
+    w.succeeded(sent_at=5.5)
+    assert not w.refused(sent_at=7.0)
+    assert w.state is BlockState.NORMAL
+
+
 def test_a_confirmed_suspicion_is_a_block_and_its_run_gets_retries_back() -> None:
     w, _ = watch(refusals=2)
     run = w.run_id
