@@ -148,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="comment page N (>= 2) of every post answers no rows, total_cnt unchanged",
     )
+    serve.add_argument(
+        "--broken-pages",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="this share of pages answers an empty 200 every time, until POST /_replica/heal"
+        " (which also ends blocks and stops new ones); /_replica/stats lists those served",
+    )
     truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
     _common(truth)
     truth.add_argument(
@@ -157,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print what serve --media answers at URL: its image URLs and media lines",
     )
     return parser
+
+
+def _broken_rate(rate: float) -> float:
+    if not 0.0 <= rate <= 1.0:
+        raise SystemExit("--broken-pages must be between 0 and 1")
+    return rate
 
 
 def options_from(args: argparse.Namespace) -> ReplicaOptions:
@@ -206,6 +220,7 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         comment_pager_no_end=getattr(args, "comment_pager_no_end", False),
         view_no_comment_count=getattr(args, "view_no_comment_count", False),
         withhold_comment_page=withhold,
+        broken_pages=_broken_rate(getattr(args, "broken_pages", 0.0)),
         big_thread=args.big_thread,
     )
 

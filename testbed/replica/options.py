@@ -150,6 +150,10 @@ class ReplicaOptions:
     # Each generated gallery's one big post (generator._choose_big_post) gets exactly this
     # many comments; None: its usual 101..300. Part of the data: ``truth`` takes it too.
     big_thread: int | None = None
+    # Share of pages (a pure draw per page: list and view pages by path and query, comment
+    # pages by gallery, post and page) that answer an empty 200 to every request, until
+    # POST /_replica/heal. The kinds --fault-only names, if given. 0: none.
+    broken_pages: float = 0.0
 
     def __post_init__(self) -> None:
         if self.fault_kinds is not None and not set(self.fault_kinds) <= set(REQUEST_KINDS):

@@ -75,6 +75,13 @@ class _Base:
         with urllib.request.urlopen(request, timeout=10) as resp:
             return int(json.loads(resp.read())["released"])
 
+    def heal(self) -> dict[str, int]:
+        """``POST /_replica/heal``: broken pages answer and blocks end, from now on."""
+        request = urllib.request.Request(self.url("/_replica/heal"), data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            data: dict[str, int] = json.loads(resp.read())
+            return data
+
 
 class ReplicaProcess(_Base):
     """``python -m testbed.replica serve`` in a subprocess on a free port.

@@ -34,6 +34,7 @@ from . import (
 from .blocks import Blocker
 from .faults import FaultPlan, RateLimiter
 from .gallery import GalleryState
+from .hashing import unit
 from .lru import LRU
 from .model import KIND_BY_GALLTYPE, PREFIXES
 from .options import ReplicaOptions
@@ -63,6 +64,10 @@ class Stats:
         self.released = False  # /_replica/release was requested
         self.blocks = 0  # blocks started (--block-after)
         self.blocked = 0  # requests answered by a block
+        # Pages answered broken (--broken-pages): "list PATH", "view PATH" or
+        # "comments GALLERY POST PAGE"; and whether /_replica/heal ended that.
+        self.broken: set[str] = set()
+        self.healed = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +82,8 @@ class Stats:
             "released": self.released,
             "blocks": self.blocks,
             "blocked": self.blocked,
+            "broken_pages": sorted(self.broken),
+            "healed": self.healed,
         }
 
 
@@ -205,6 +212,25 @@ class Replica:
         finally:
             self.stats.held -= 1
 
+    # -- broken pages (--broken-pages) -------------------------------------------------------
+    async def _broken(self, request: web.Request, kind: str) -> bool:
+        """Whether this page is one that answers broken every time (recorded in the stats)."""
+        rate = self.options.broken_pages
+        kinds = self.options.fault_kinds
+        if not rate or self.stats.healed or kind not in ("list", "view", "comment"):
+            return False
+        if kinds is not None and kind not in kinds:
+            return False
+        if kind == "comment":
+            form = await request.post()
+            page = f"comments {form.get('id')} {form.get('no')} {form.get('comment_page') or '1'}"
+        else:
+            page = f"{kind} {request.path_qs}"
+        if unit(self.options.seed, "broken_pages", page) >= rate:
+            return False
+        self.stats.broken.add(page)
+        return True
+
     # -- middleware ------------------------------------------------------------------------
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -235,6 +261,10 @@ class Replica:
                 return response
             if kind == "view" and self._holds(request):
                 await self._hold()
+            if await self._broken(request, kind):
+                response = _html(b"")
+                status, size = 200, 0
+                return response
             fault = None
             kinds = self.options.fault_kinds
             if self.faults.active and (kinds is None or kind in kinds):
@@ -485,6 +515,15 @@ class Replica:
         self.release.set()
         return web.json_response({"released": waiting})
 
+    async def heal_handler(self, request: web.Request) -> web.StreamResponse:
+        """The site stops being hostile: broken pages answer, blocks end, no new one starts."""
+        self.stats.healed = True
+        ended = 0
+        if self.blocker is not None:
+            ended = sum(self.blocker.remaining(client) > 0 for client in self.blocker.blocked_until)
+            self.blocker = None
+        return web.json_response({"broken_pages": len(self.stats.broken), "blocks_ended": ended})
+
     async def stats_handler(self, request: web.Request) -> web.StreamResponse:
         self.advance()
         data = self.stats.as_dict()
@@ -523,6 +562,7 @@ def build_app(options: ReplicaOptions) -> web.Application:
     app.router.add_get("/_replica/truth", replica.truth_handler)
     app.router.add_get("/_replica/stats", replica.stats_handler)
     app.router.add_post("/_replica/release", replica.release_handler)
+    app.router.add_post("/_replica/heal", replica.heal_handler)
     if options.media:
         app.router.add_get(media.MEDIA_PATH + "{host}/{tail:.*}", replica.media_handler)
 
