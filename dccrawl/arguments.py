@@ -36,7 +36,7 @@ USAGE = (
     "usage: scrapy crawl gallery -a gallery=ID [-a kind=major|minor|mini|person] "
     "[-a pages=A-B | -a posts=A-B] [-a recommend=1] [-a search=WORD -a search_type=TYPE] "
     "[-a head=ID] [-a since_no=N] [-a until_no=N] [-a since=YYYY-MM-DD] [-a comments=0] "
-    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a shard=ID]"
+    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a shard=ID] [-a retry=1]"
 )
 
 
@@ -79,6 +79,7 @@ class GalleryArguments:
     shard: str | None = None
     render: str | None = None
     media: str | None = None  # "off" | "posts" | "all"; None: the DCCRAWL_MEDIA setting decides
+    retry: bool = False  # start from the failure ledger's pages instead of the first page
 
     @property
     def mode(self) -> str:
@@ -166,6 +167,7 @@ KNOWN = frozenset(
         "shard",
         "render",
         "media",
+        "retry",
     ]
 )
 
@@ -249,4 +251,5 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         shard=args.get("shard") or None,
         render=render,
         media=parse_media(args["media"]) if "media" in args else None,
+        retry=_parse_flag("retry", args.get("retry", "0")),
     )

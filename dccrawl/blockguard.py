@@ -14,7 +14,12 @@ state:
   request is put back in the scheduler (``dont_filter``: the dupe filter has seen it);
 * when a probe is answered the engine resumes, slower for a while; when the block
   outlasts ``DCCRAWL_BLOCK_GIVE_UP_SECONDS`` the crawl stops (exit 1) and says how to
-  resume.
+  resume. With a ``JOBDIR`` the queue is kept there and the crawl closes at once.
+  Without one, nothing is sent any more but the queue is *drained*: every request
+  still queued fails with :class:`Unfetched` (no request leaves), and the spider's
+  errbacks record each page in the failure ledger (``dccrawl/db/failures.py``) for
+  ``python -m dccrawl retry``; the spider hears :data:`crawl_stopped_by_block` to stop
+  making requests of its own. When the queue is empty the crawl closes (``blocked``).
 
 Only requests the scheduler sent (they have a callback) are put back; a request
 downloaded directly (``engine.download_async``: the gallery-kind check, media
@@ -30,7 +35,7 @@ from time import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -66,6 +71,16 @@ def block_policy(settings: BaseSettings) -> BlockPolicy:
     )
 
 
+# Sent (no arguments) when a block outlasts the limit and the queue is drained into the
+# failure ledger: a spider stops making new requests (it records where it stopped).
+crawl_stopped_by_block = object()
+
+
+class Unfetched(IgnoreRequest):
+    """Given to every request still queued when a block stopped a crawl without a JOBDIR:
+    nothing is sent; the request's errback records the page as lost (for a retry)."""
+
+
 class HeldBack(Exception):
     """Given to a request that waited in a download slot when a block was suspected:
     it goes back to the scheduler instead of being sent."""
@@ -91,7 +106,9 @@ class BlockMiddleware:
         self._first_refused: Request | None = None  # the probe when nothing answered yet
         self._blocked_at = 0.0  # wall clock, for the log
         self._task: asyncio.Task[None] | None = None
+        self._draining = False  # the block outlasted the limit: queued requests are recorded
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
@@ -107,7 +124,11 @@ class BlockMiddleware:
     def process_request(self, request: Request) -> None:
         """A request refused during a run that turned out to be a block gets its retries
         back; one that reaches the downloader while requests are held goes back (it was
-        on its way when the engine paused)."""
+        on its way when the engine paused). After a block that outlasted the limit nothing
+        is sent: every request fails with :class:`Unfetched`."""
+        if self._draining:
+            self.stats.inc_value(S.UNFETCHED)
+            raise Unfetched(request.url)
         marker = request.meta.get(RUN_META)
         if marker is not None and marker[0] in self.watch.blocked_runs:
             request.meta["retry_times"] = marker[1]
@@ -308,9 +329,7 @@ class BlockMiddleware:
     def _resume(self) -> None:
         self.stats.set_value(S.BLOCKED_SINCE, None)
         self.stats.set_value(S.BLOCK_NEXT_PROBE, None)
-        engine = self.crawler.engine
-        if engine is not None:
-            engine.unpause()
+        self._unpause()
 
     async def _give_up(self) -> None:
         lasted = self.watch.gave_up()
@@ -319,15 +338,17 @@ class BlockMiddleware:
         engine = self.crawler.engine
         assert engine is not None
         queued = len(engine._slot.scheduler) if engine._slot is not None else 0
-        if self.crawler.settings.get("JOBDIR"):
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if jobdir:
             resume = (
-                f"run the same command again: JOBDIR {self.crawler.settings['JOBDIR']} keeps "
-                f"the {queued} queued request(s)"
+                f"run the same command again: JOBDIR {jobdir} keeps the {queued} queued request(s)"
             )
         else:
+            gallery = getattr(engine.spider, "gallery", None) or "ID"
             resume = (
-                f"the {queued} queued request(s) are not kept; run the crawl again "
-                "(with -s JOBDIR=DIR a blocked crawl resumes where it stopped)"
+                f"the {queued} queued request(s) are recorded in the failure ledger: run "
+                f"`python -m dccrawl retry --gallery {gallery}` once the block is over "
+                "(or crawl with -s JOBDIR=DIR to keep the queue)"
             )
         message = (
             f"the site refused every request for {format_duration(lasted)} (blocked since "
@@ -336,9 +357,33 @@ class BlockMiddleware:
         )
         logger.error("Crawl stopped: %s", message)
         self.stats.set_value(S.FAILED_REASON, message)
-        # Closing a paused engine: nothing more is sent; a JOBDIR keeps the queue.
         self._task = None  # (spider_closed must not cancel the task that closes)
-        await engine.close_spider_async(reason="blocked")
+        if jobdir:
+            # Closing a paused engine: nothing more is sent; the JOBDIR keeps the queue.
+            await engine.close_spider_async(reason="blocked")
+            return
+        # Drain: every queued request fails unsent and its errback records it; the
+        # spider stops making requests; the crawl closes when it is idle (_spider_idle).
+        self._draining = True
+        self.crawler.signals.send_catch_log(crawl_stopped_by_block)
+        self._unpause()
+
+    def _unpause(self) -> None:
+        """Let requests leave the scheduler again, at once: Scrapy's ``unpause`` only clears
+        the flag, and the engine would look at its queue next on its 5-second heartbeat (a
+        crawl left with a few broken pages spent most of its time in those waits)."""
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        engine.unpause()
+        slot = engine._slot
+        if slot is not None:
+            slot.nextcall.schedule()
+
+    def _spider_idle(self) -> None:
+        """A drained crawl closes as blocked, not as finished."""
+        if self._draining:
+            raise CloseSpider("blocked")
 
     def _slow_down(self, request: Request, floor: float) -> None:
         key = request.meta.get("download_slot")

@@ -9,6 +9,10 @@ line naming the URL and the exception (with its traceback), one more
 at least (``dccrawl/extensions/exitcode.py``). Whatever the callback yielded
 before it raised has been passed on; the rest of the page is lost, and said so.
 
+A spider that keeps a failure ledger (the gallery spider's ``page_failure``) gets
+the page recorded there too: what this middleware returns instead of the page's
+output is that ledger item.
+
 ``CloseSpider`` is not a page failure but a request to stop: it passes through
 to Scrapy untouched.
 """
@@ -56,4 +60,10 @@ class CallbackErrorMiddleware:
             exception,
             exc_info=exception,
         )
-        return []
+        spider = self.crawler.spider
+        page_failure = getattr(spider, "page_failure", None)
+        if page_failure is None or response.request is None:
+            return []
+        return list(
+            page_failure(response.request, f"the spider failed on it ({type(exception).__name__})")
+        )

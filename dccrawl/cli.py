@@ -15,11 +15,11 @@ import argparse
 from collections.abc import Sequence
 from types import ModuleType
 
-from dccrawl import demo
+from dccrawl import demo, retry
 from dccrawl.cluster import cli as cluster_cli
 from dccrawl.db import cli as db_cli
 
-COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli, retry)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,8 +83,48 @@ class CommentBatch(scrapy.Item):
     comments = scrapy.Field()  # list[Comment]: one post's comments from one page, in page order
 
 
+class PageFailure(scrapy.Item):
+    """A page the crawl could not get: a row of the failure ledger (``crawl_failures``).
+
+    Not data of the site but of the crawl: ``pipelines/postgres.py`` records it with the
+    posts and comments of the same batch, and ``python -m dccrawl retry`` fetches the page
+    again. ``page_kind`` is ``list``, ``view``, ``comments`` or ``posts`` (see migration
+    0004 for what each means)."""
+
+    gallery_id = scrapy.Field()  # str
+    page_kind = scrapy.Field()  # str: list | view | comments | posts
+    path = scrapy.Field()  # str: the page's path and query on the site
+    post_no = scrapy.Field()  # int | None: None for list pages
+    reason = scrapy.Field()  # str: why it was given up
+    arguments = scrapy.Field()  # dict[str, str]: the crawl's spider arguments (for retry)
+    follow_pages = scrapy.Field()  # bool: list pages: the pages after it were never reached
+    seen_at = scrapy.Field()  # datetime (KST): when it was given up
+
+
+class PageDone(scrapy.Item):
+    """A page the crawl did get: its ledger row, if any, is cleared.
+
+    Posts clear their own view rows when they are written (``dccrawl/db/failures.py``);
+    this item is for the successes that store no post row: a list page, a missing post,
+    a post's comments read to the count, a ``posts`` range walked to its end."""
+
+    gallery_id = scrapy.Field()  # str
+    page_kind = scrapy.Field()  # str: list | view | comments | posts
+    path = scrapy.Field()  # str
+    seen_at = scrapy.Field()  # datetime (KST): when it was read
+
+
+LEDGER_ITEMS = (PageFailure, PageDone)
+
+
 class DuplicateItem(DropItem):
     """The one drop that loses nothing: an item this job already passed on.
 
     ``pipelines/dedup.py`` raises it; the exit code (``dccrawl/extensions/exitcode.py``)
     counts every other ``DropItem`` as a lost item."""
+
+
+class LedgerItem(DropItem):
+    """The end of a ``PageFailure``/``PageDone`` item's way: ``pipelines/postgres.py`` has
+    buffered it for the failure ledger. Dropped there so that it stays out of feed exports
+    (``-O file.jsonl`` holds the site's data, not the crawl's bookkeeping); no loss."""

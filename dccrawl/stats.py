@@ -68,6 +68,10 @@ MEDIA_DB_RETRIES = "dccrawl/media/db_retries"  # post_media batch attempts repea
 # The duplicate filter (pipelines/dedup.py).
 DEDUP_DROPPED = "dccrawl/dedup/dropped"  # items (and comments of batches) dropped as repeats
 # Blocks (dccrawl/blocks.py, dccrawl/blockguard.py).
+LEDGER_RECORDED = "dccrawl/ledger/recorded"  # failure ledger rows written (pages lost)
+LEDGER_CLEARED = "dccrawl/ledger/cleared"  # failure ledger rows a success cleared
+LEDGER_RETRIED = "dccrawl/ledger/retried"  # ledger rows a retry=1 crawl started from
+UNFETCHED = "dccrawl/blocks/unfetched"  # pages still queued when a block stopped the crawl
 BLOCKS = "dccrawl/blocks/count"  # blocks the crawl waited out (or gave up on)
 BLOCK_SECONDS = "dccrawl/blocks/seconds"  # their total length
 BLOCK_PUT_BACK = "dccrawl/blocks/put_back"  # requests refused during a block, queued again

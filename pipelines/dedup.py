@@ -126,7 +126,7 @@ class DuplicateFilterPipeline:
         """``"kind key"`` when the item's key was seen already; else None (and it is now)."""
         adapter = ItemAdapter(item)
         kind = item_kind(adapter)
-        if kind is None:
+        if kind is None or kind == "ledger":  # ledger items are events, not rows: all pass
             return None
         try:
             key = item_key(adapter, kind)

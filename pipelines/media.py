@@ -366,6 +366,8 @@ class PostMediaPipeline(FilesPipeline):
         """The item's files; None for items that have none to record (deleted posts keep
         their rows; comments without a dccon, or any comment unless media=all)."""
         kind = item_kind(adapter)
+        if kind == "ledger":
+            return None
         try:
             key = item_key(adapter, kind) if kind is not None else None
         except BadKey:

@@ -42,10 +42,11 @@ from dccrawl import stats as S
 from dccrawl.db.buffer import BufferedWriter, BufferLimits
 from dccrawl.db.connect import DatabaseTarget, resolve_database
 from dccrawl.db.connection import ReconnectingConnection
+from dccrawl.db.failures import ledger_entry
 from dccrawl.db.redact import redact
-from dccrawl.db.rows import BadKey, Key, item_kind, to_row
+from dccrawl.db.rows import Key, item_kind, to_row
 from dccrawl.db.writer import BatchResult, Entry, prepare_connection, write_entries
-from dccrawl.items import CommentBatch
+from dccrawl.items import LEDGER_ITEMS, CommentBatch, LedgerItem
 
 if TYPE_CHECKING:
     from typing import Self
@@ -77,7 +78,8 @@ class DatabaseUnavailable(CloseSpider):
 
 
 class PostgresPipeline:
-    """Writes Post and Comment items to PostgreSQL; other items pass through untouched."""
+    """Writes Post and Comment items to PostgreSQL, and PageFailure/PageDone items to the
+    failure ledger (``dccrawl/db/failures.py``); other items pass through untouched."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -126,6 +128,8 @@ class PostgresPipeline:
                 await self._buffer_item(comment)
         else:
             await self._buffer_item(item)
+            if isinstance(item, LEDGER_ITEMS):
+                raise LedgerItem("buffered for the failure ledger", log_level="DEBUG")
         return item
 
     async def _buffer_item(self, item: Any) -> None:
@@ -134,8 +138,8 @@ class PostgresPipeline:
         if kind is None:
             return
         try:
-            key, row = to_row(adapter, kind)
-        except BadKey as exc:
+            key, row = ledger_entry(adapter) if kind == "ledger" else to_row(adapter, kind)
+        except ValueError as exc:  # BadKey, or a ledger item without a page
             self._reject(kind, None, str(exc))
             return
         await self.writer.add((kind, key, row))
@@ -160,6 +164,8 @@ class PostgresPipeline:
             (S.COMMENTS_NEW, result.comments_new),
             (S.COMMENTS_CHANGED, result.comments_changed),
             (S.DB_BATCH_DUPLICATES, result.duplicates),
+            (S.LEDGER_RECORDED, result.failures_recorded),
+            (S.LEDGER_CLEARED, result.failures_cleared),
         ):
             if value:
                 stats.inc_value(name, value)

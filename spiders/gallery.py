@@ -49,6 +49,15 @@ Arguments (all strings, as scrapyd passes them; checked before any request):
 ``shard=ID``
     Set by the scrapyd scheduler (``python -m dccrawl schedule``): the shard of
     the crawl this job runs, so its counts go to the shard ledger.
+``retry=1``
+    Set by ``python -m dccrawl retry``: instead of starting at the first page, fetch
+    again the pages the failure ledger (``crawl_failures``) holds for a crawl of the
+    same other arguments: list pages (and the pages after them where the lost crawl
+    never got there), view pages, posts whose comments were not all read, and the
+    unfinished rest of a ``posts`` range.
+
+Every page given up (after all retries, while the site was not blocking) is recorded
+in the failure ledger as a ``PageFailure`` item, and a later success clears it.
 
 The spider decides where to go. What a page means is parsed by ``dccrawl.site``
 and normalized by ``dccrawl.loaders``; what is stored is decided by the pipelines.
@@ -56,12 +65,15 @@ and normalized by ``dccrawl.loaders``; what is stored is decided by the pipeline
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
@@ -71,7 +83,10 @@ from scrapy_playwright.page import PageMethod
 from dccrawl import browser
 from dccrawl import stats as S
 from dccrawl.arguments import GalleryArguments, parse_arguments, parse_media
-from dccrawl.items import MediaPost, Post
+from dccrawl.blockguard import Unfetched, crawl_stopped_by_block
+from dccrawl.db.connect import resolve_database
+from dccrawl.db.failures import Failure, read_failures
+from dccrawl.items import MediaPost, PageDone, PageFailure, Post
 from dccrawl.kst import KST
 from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.middlewares import PAGE_META, SIGNAL_META
@@ -83,7 +98,7 @@ from dccrawl.site.signals import PageSignal, classify
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from twisted.python.failure import Failure
+    from twisted.python.failure import Failure as TwistedFailure
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +112,9 @@ PRIORITY_LIST = 0
 # A view request's meta: the comment count of the post's list row (``[N/M]``: N + M), when
 # the post was found on a list page.
 LIST_COMMENTS_META = "list_comments"
+# A list request's meta: False for a page read again from the failure ledger whose
+# following pages were read already (its rows are wanted, not its pager).
+FOLLOW_META = "follow_pages"
 
 
 @dataclass(slots=True)
@@ -158,6 +176,13 @@ class GallerySpider(scrapy.Spider):
         self._rendered_posts: set[int] = set()
         # Posts whose comment endpoint pages are being read (CommentThread).
         self._threads: dict[int, CommentThread] = {}
+        # The last list page of each search window (None: the plain list), once a page
+        # has shown its pager: a lost list page is skipped, not the pages after it.
+        self._list_last: dict[int | None, int] = {}
+        # Failure ledger pages (kind, path) recorded by this job: once each.
+        self._recorded: set[tuple[str, str]] = set()
+        # A block outlasted the limit (no JOBDIR): no new request; where we were is recorded.
+        self._stopped_by_block = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GallerySpider:
@@ -167,6 +192,7 @@ class GallerySpider(scrapy.Spider):
         spider._set_crawler(crawler)
         spider.raw_arguments = {k: v for k, v in kwargs.items() if k != "_job"}
         crawler.signals.connect(spider._restore_state, signal=signals.spider_opened)
+        crawler.signals.connect(spider._block_stopped, signal=crawl_stopped_by_block)
         # Which files the media pipeline downloads: the argument, else the setting.
         spider.media = (
             arguments.media
@@ -191,10 +217,70 @@ class GallerySpider(scrapy.Spider):
         logger.error("%s", message)
         self.crawler.stats.set_value(S.FAILED_REASON, message)
 
-    def _give_up(self, url: str, why: str) -> None:
-        """One page is lost for good: say which and why, count it, and go on."""
+    def _give_up(
+        self,
+        url: str,
+        why: str,
+        *,
+        page_kind: str,
+        post_no: int | None = None,
+        follow_pages: bool = False,
+    ) -> Iterator[PageFailure]:
+        """One page is lost for good: say which and why, count it, record it in the failure
+        ledger (``page_kind`` list/view/comments; ``post_no`` for the latter two), go on."""
         self._count(S.PAGES_FAILED)
         logger.error("Gave up on %s: %s", url, why)
+        yield from self._record(url, why, page_kind, post_no, follow_pages)
+
+    def _record(
+        self,
+        url: str,
+        why: str,
+        page_kind: str,
+        post_no: int | None = None,
+        follow_pages: bool = False,
+    ) -> Iterator[PageFailure]:
+        """The failure ledger's item for a lost page (none if this job recorded it already).
+
+        A post's view and comments are recorded under the post's view page path, a list
+        page under its own path and query."""
+        path = self._view_path(post_no) if post_no is not None else _path(url)
+        if (page_kind, path) in self._recorded:
+            return
+        self._recorded.add((page_kind, path))
+        yield PageFailure(
+            gallery_id=self.gallery,
+            page_kind=page_kind,
+            path=path,
+            post_no=post_no,
+            reason=why,
+            arguments=self.raw_arguments,
+            follow_pages=follow_pages,
+            seen_at=datetime.now(KST),
+        )
+
+    def _done(self, page_kind: str, path: str) -> PageDone:
+        """The item that clears a page from the failure ledger: it was read."""
+        return PageDone(
+            gallery_id=self.gallery, page_kind=page_kind, path=path, seen_at=datetime.now(KST)
+        )
+
+    def _block_stopped(self) -> None:
+        """A block outlasted the limit and the queue is drained into the ledger: no new
+        requests (the posts=A-B walk records where it stopped)."""
+        self._stopped_by_block = True
+
+    def page_failure(self, request: Request, why: str) -> list[PageFailure]:
+        """The ledger item for a page whose callback raised (``dccrawl/callbackerrors.py``)."""
+        kind = request.meta.get(PAGE_META)
+        post_no = request.meta.get("post_no")
+        if kind == "list":
+            return list(self._record(request.url, why, "list"))
+        if kind in ("view", "comments") and isinstance(post_no, int):
+            rendered = request.meta.get("playwright")
+            page_kind = "view" if kind == "view" and not rendered else "comments"
+            return list(self._record(request.url, why, page_kind, post_no))
+        return []
 
     # --- start: find the gallery's kind, then the first requests -------------------
 
@@ -223,8 +309,12 @@ class GallerySpider(scrapy.Spider):
         state = getattr(self, "state", None)
         if isinstance(state, dict):  # kept in JOBDIR for a resumed run (_restore_state)
             state["kind"] = self.kind
-        if self.args.mode == "posts":
-            async for request in self._backfill_requests():
+        if self.args.retry:
+            async for request in self._retry_requests():
+                yield request
+        elif self.args.mode == "posts":
+            assert self.args.posts is not None and self.args.posts.last is not None
+            async for request in self._backfill_requests(self.args.posts.last):
                 yield request
         else:
             yield self._list_request(self.args.pages.first if self.args.pages else 1)
@@ -250,20 +340,92 @@ class GallerySpider(scrapy.Spider):
             f"{response.status} ({signal.kind}: {signal.reason}); pass -a kind=... to skip this"
         )
 
-    async def _backfill_requests(self) -> AsyncIterator[Request]:
-        """View requests for posts=A-B, newest first, made only as fast as they are used."""
+    async def _backfill_requests(self, last: int) -> AsyncIterator[Request | PageFailure]:
+        """View requests for posts=A-``last``, newest first, made only as fast as they are
+        used. A block that stops the crawl leaves the rest to the failure ledger (a
+        ``posts`` row: from this number down)."""
         posts = self.args.posts
-        assert posts is not None and posts.last is not None
+        assert posts is not None
         first = max(posts.first, (self.args.since_no or 0) + 1)
-        self._count_max(S.POSTS_EXPECTED, max(0, posts.last - first + 1))
+        self._count_max(S.POSTS_EXPECTED, max(0, last - first + 1))
         engine = self.crawler.engine
         assert engine is not None
-        for post_no in range(posts.last, first - 1, -1):
-            if engine.needs_backout():
+        for post_no in range(last, first - 1, -1):
+            if engine.needs_backout() or engine.paused:
+                # A full downloader, or a paused one (a block): the next numbers wait
+                # until the queue is empty, so a range of millions never fills memory.
                 await self.crawler.signals.wait_for(signals.scheduler_empty)
+            if self._stopped_by_block:
+                why = f"not fetched: a block stopped the crawl before post {post_no}"
+                for item in self._record(self._view_url(post_no), why, "posts", post_no):
+                    yield item
+                return
             request = self._view_request(post_no)
             if request is not None:
                 yield request
+
+    # --- retry: start from the failure ledger ----------------------------------------------
+
+    async def _retry_requests(self) -> AsyncIterator[Request | PageDone]:
+        """The requests that fetch again what the failure ledger holds for this crawl."""
+        failures = await self._ledger()
+        self._count(S.LEDGER_RETRIED, len(failures))
+        if not failures:
+            logger.info(
+                "Retry: the failure ledger holds no page of %s for a crawl with these "
+                "arguments; nothing to do",
+                self.gallery,
+            )
+            return
+        kinds = {
+            kind: sum(f.page_kind == kind for f in failures)
+            for kind in ("list", "view", "comments", "posts")
+        }
+        logger.info(
+            "Retry: fetching again %d page(s) of %s from the failure ledger (%s)",
+            len(failures),
+            self.gallery,
+            ", ".join(f"{kind} {count}" for kind, count in kinds.items() if count),
+        )
+        ranges: list[Failure] = []
+        for failure in failures:
+            if failure.page_kind == "list":
+                yield self._ledger_list_request(failure)
+            elif failure.page_kind == "posts":
+                ranges.append(failure)
+            elif failure.post_no is not None:  # view, comments: the view page reads both
+                request = self._view_request(failure.post_no)
+                if request is not None:
+                    yield request
+        for failure in ranges:
+            if self.args.posts is None or failure.post_no is None:
+                continue
+            async for item in self._backfill_requests(failure.post_no):
+                yield item
+            if not self._stopped_by_block:
+                yield self._done("posts", failure.path)
+
+    async def _ledger(self) -> list[Failure]:
+        """This crawl's rows of the failure ledger (same gallery and other arguments)."""
+        target = await asyncio.to_thread(resolve_database, self.settings)
+        try:
+            async with await psycopg.AsyncConnection.connect(target.url) as conn:
+                return await read_failures(conn, self.gallery, self.raw_arguments)
+        except psycopg.Error as error:
+            self._fail(f"Retry: cannot read the failure ledger in {target.redacted}: {error}")
+            return []
+
+    def _ledger_list_request(self, failure: Failure) -> Request:
+        """A list page the ledger holds, asked again at its recorded path and query."""
+        query = parse_qs(urlsplit(failure.path).query)
+        page = int(query.get("page", ["1"])[0])
+        search_pos = int(query["search_pos"][0]) if "search_pos" in query else None
+        request = self._list_request(page, search_pos=search_pos, recheck=False)
+        return request.replace(
+            url=self.base_url + failure.path,
+            dont_filter=True,
+            meta={**request.meta, FOLLOW_META: failure.follow_pages},
+        )
 
     # --- list pages -------------------------------------------------------------------
 
@@ -297,7 +459,7 @@ class GallerySpider(scrapy.Spider):
         """One list page: its post rows become view requests; then the next page."""
         signal = _signal(response, "list")
         if signal.kind != "ok":
-            self._list_signal(response, signal)
+            yield from self._list_signal(response, signal)
             return
         try:
             # The text, not the response: ``response.selector`` would tie the response
@@ -305,8 +467,9 @@ class GallerySpider(scrapy.Spider):
             # garbage collector (which runs rarely during a crawl, extensions/gctuning.py).
             page = lists.parse_list_page(response.text)
         except PageError as error:
-            self._give_up(response.url, f"unparseable list page ({error.reason})")
+            yield from self._list_lost(response.request, f"unparseable list page ({error.reason})")
             return
+        yield self._done("list", _path(response.url))
         self._count(S.LIST_RECHECKS if response.meta["recheck"] else S.LIST_PAGES)
         for kind in page.row_kinds if not response.meta["recheck"] else ():
             if kind != "post":
@@ -317,9 +480,25 @@ class GallerySpider(scrapy.Spider):
                 request = self._view_request(row.post_no, self._row_comments(row))
                 if request is not None:
                     yield request
-        if response.meta["recheck"]:
+        if response.meta["recheck"] or not response.meta.get(FOLLOW_META, True):
             return  # a recheck only looks for rows that moved up; it does not page on
         yield from self._next_list_requests(response, page)
+
+    def _list_lost(self, request: Request | None, why: str) -> Iterator[PageFailure | Request]:
+        """A list page is lost: record it, and go on with the next page where the last one
+        is known (else the ledger row says the pages after it were never reached)."""
+        assert request is not None
+        meta = request.meta
+        number, search_pos = meta.get("page", 1), meta.get("search_pos")
+        last = self._list_last.get(search_pos)
+        paging = not meta.get("recheck") and meta.get(FOLLOW_META, True)
+        goes_on = paging and last is not None and number < last
+        yield from self._give_up(
+            request.url, why, page_kind="list", follow_pages=paging and not goes_on
+        )
+        if goes_on and not self._stopped_by_block:
+            logger.info("%s: going on with list page %d", self.gallery, number + 1)
+            yield self._list_request(number + 1, search_pos=search_pos)
 
     def _next_list_requests(self, response: Response, page: lists.ListPage) -> Iterator[Request]:
         number: int = response.meta["page"]
@@ -330,6 +509,7 @@ class GallerySpider(scrapy.Spider):
             last = min(last, self.args.pages.last)
         if search_pos is None:
             self._count_max(S.LIST_PAGES_KNOWN, max(0, last - first + 1))
+        self._list_last[search_pos] = max(last, self._list_last.get(search_pos, 0))
 
         if number > first and self.settings.getbool("DCCRAWL_LIST_RECHECK", True):
             # Posts deleted while we crawl shift rows up onto the page read
@@ -346,7 +526,7 @@ class GallerySpider(scrapy.Spider):
             # The end of one 10,000-post search window: go on with the next one.
             yield self._list_request(1, search_pos=page.search_next.search_pos)
 
-    def _list_signal(self, response: Response, signal: PageSignal) -> None:
+    def _list_signal(self, response: Response, signal: PageSignal) -> Iterator[Any]:
         if signal.kind == "unknown_gallery":
             self._fail(f"Gallery {self.gallery!r} does not exist on {self.base_url}")
         elif signal.kind == "redirect":
@@ -355,7 +535,8 @@ class GallerySpider(scrapy.Spider):
                 f"{signal.target_url}; use -a kind={signal.target_kind or '...'} or leave kind out"
             )
         else:
-            self._give_up(response.url, f"{signal.kind} list page ({signal.reason})")
+            why = f"{signal.kind} list page ({signal.reason})"
+            yield from self._list_lost(response.request, why)
             return
         raise CloseSpider("gallery_failed")
 
@@ -400,6 +581,10 @@ class GallerySpider(scrapy.Spider):
         assert self.kind is not None
         return urls.view_url(self.gallery, post_no, self.kind, base_url=self.base_url)  # type: ignore[arg-type]
 
+    def _view_path(self, post_no: int) -> str:
+        """The view page's path and query: the failure ledger's name for the post's pages."""
+        return _path(self._view_url(post_no))
+
     def _view_request(self, post_no: int, list_comments: int | None = None) -> Request | None:
         """The view page of ``post_no`` (once per job); ``list_comments`` is its list row's
         comment count, for a view page that does not show its own."""
@@ -423,6 +608,9 @@ class GallerySpider(scrapy.Spider):
         if signal.kind == "missing":
             self._count(S.POSTS_MISSING)
             logger.debug("Post %s/%d does not exist (404)", self.gallery, post_no)
+            if self.args.retry:  # (only a retry asks for a number the ledger may hold)
+                yield self._done("view", self._view_path(post_no))
+                yield self._done("comments", self._view_path(post_no))
             return
         if signal.kind == "deleted":
             self._count(S.POSTS_DELETED)
@@ -430,12 +618,22 @@ class GallerySpider(scrapy.Spider):
             yield self._deleted_post(post_no, crawled_at)
             return
         if signal.kind != "ok":
-            self._give_up(response.url, f"{signal.kind} view page ({signal.reason})")
+            yield from self._give_up(
+                response.url,
+                f"{signal.kind} view page ({signal.reason})",
+                page_kind="view",
+                post_no=post_no,
+            )
             return
         try:
             view = views.parse_view(response, url=response.url)
         except PageError as error:
-            self._give_up(response.url, f"unparseable view page ({error.reason})")
+            yield from self._give_up(
+                response.url,
+                f"unparseable view page ({error.reason})",
+                page_kind="view",
+                post_no=post_no,
+            )
             return
         with_media = self.media != "off"
         loader = PostLoader(
@@ -574,21 +772,26 @@ class GallerySpider(scrapy.Spider):
             for later in sorted(wanted):
                 yield self._comment_request(response.meta["context"], post_no, later)
         if thread.requested <= thread.finished:
-            self._finish_thread(post_no, thread)
+            yield from self._finish_thread(post_no, thread)
 
-    def _finish_thread(self, post_no: int, thread: CommentThread) -> None:
-        """Every requested page of the post is read: drop its state; short of the count?"""
+    def _finish_thread(self, post_no: int, thread: CommentThread) -> Iterator[Any]:
+        """Every requested page of the post is read: drop its state. Short of the count,
+        the post's comments are lost (ledger); complete, they clear the ledger."""
         del self._threads[post_no]
+        if not thread.tracked:
+            return
         expected = thread.expected
-        if thread.tracked and expected is not None and len(thread.collected) < expected:
-            self._comments_incomplete(post_no, len(thread.collected), expected)
+        if expected is not None and len(thread.collected) < expected:
+            yield from self._comments_incomplete(post_no, len(thread.collected), expected)
+        else:
+            yield self._done("comments", self._view_path(post_no))
 
-    def _comments_incomplete(self, post_no: int, collected: int, expected: int) -> None:
+    def _comments_incomplete(self, post_no: int, collected: int, expected: int) -> Iterator[Any]:
         """A post's comments, all pages read, fall short of the count the site gives.
 
-        The one place that decides what a shortfall means: for now the post's comments
-        count as a failed page (exit 3, so that a rerun is due); a failure ledger may take
-        it over. Deleted comments the site still shows are rows, and count as read.
+        The one place that decides what a shortfall means: the post's comments are a
+        failed page (exit 3), recorded in the failure ledger for a retry. Deleted comments
+        the site still shows are rows, and count as read.
         """
         url = self._view_url(post_no)
         self._count(S.COMMENTS_SHORT)
@@ -601,7 +804,12 @@ class GallerySpider(scrapy.Spider):
             expected,
             url,
         )
-        self._give_up(url, f"comments incomplete: {collected} of {expected} read")
+        yield from self._give_up(
+            url,
+            f"comments incomplete: {collected} of {expected} read",
+            page_kind="comments",
+            post_no=post_no,
+        )
 
     def _comment_items(
         self, raws: list[comment_pages.RawComment], post_no: int, crawled_at: datetime
@@ -688,7 +896,12 @@ class GallerySpider(scrapy.Spider):
             return
         snapshots: list[str] = response.meta["playwright_page_methods"][0].result or []
         if not snapshots:
-            self._give_up(response.url, f"the browser found no comment list ({signal.kind})")
+            yield from self._give_up(
+                response.url,
+                f"the browser found no comment list ({signal.kind})",
+                page_kind="comments",
+                post_no=post_no,
+            )
             return
         seen: set[int] = set()
         expected: int | None = response.meta.get("expected_comments")
@@ -696,8 +909,11 @@ class GallerySpider(scrapy.Spider):
             try:
                 page = rendered.parse_rendered_comments(html)
             except PageError as error:
-                self._give_up(
-                    response.url, f"rendered comment page {number} unparseable ({error.reason})"
+                yield from self._give_up(
+                    response.url,
+                    f"rendered comment page {number} unparseable ({error.reason})",
+                    page_kind="comments",
+                    post_no=post_no,
                 )
                 return
             self._count(S.RENDERED_COMMENT_PAGES)
@@ -707,32 +923,73 @@ class GallerySpider(scrapy.Spider):
             seen.update(raw.comment_no for raw in fresh)
             yield from self._comment_items(fresh, post_no, crawled_at)
         if expected is not None and len(seen) < expected:
-            self._comments_incomplete(post_no, len(seen), expected)
+            yield from self._comments_incomplete(post_no, len(seen), expected)
+        else:
+            yield self._done("comments", self._view_path(post_no))
 
     # --- failures -----------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> None:
-        """A request failed for good (after retries): log what is missing and go on."""
+    def on_error(self, failure: TwistedFailure) -> Iterator[Any]:
+        """A list or view page failed for good (after retries): record it and go on."""
         request = failure.request  # type: ignore[attr-defined]
-        self._give_up(request.url, failure.getErrorMessage())
+        if failure.check(Unfetched):
+            yield from self._unfetched(request)
+        elif request.meta.get(PAGE_META) == "list":
+            yield from self._list_lost(request, failure.getErrorMessage())
+        else:
+            yield from self._give_up(
+                request.url,
+                failure.getErrorMessage(),
+                page_kind="view",
+                post_no=request.meta.get("post_no"),
+            )
 
-    def on_comment_error(self, failure: Failure) -> Iterator[Request]:
+    def on_comment_error(self, failure: TwistedFailure) -> Iterator[Any]:
         """A comment page failed for good (errors, empty bodies): ask the browser instead."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(Unfetched):
+            yield from self._unfetched(request)
+            return
         yield from self._fall_back(
             request.meta["post_no"],
             f"the comment endpoint failed on page {request.meta['comment_page']} "
             f"({failure.getErrorMessage()})",
         )
 
-    def on_browser_error(self, failure: Failure) -> None:
+    def on_browser_error(self, failure: TwistedFailure) -> Iterator[Any]:
         """The browser could not read a post's comments; one that cannot start ends the run."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(Unfetched):
+            yield from self._unfetched(request)
+            return
         message = failure.getErrorMessage()
         if "BrowserType.launch" in message or "Executable doesn't exist" in message:
             self._fail(f"The browser for the comment fallback could not start: {message}")
             raise CloseSpider("browser_failed")
-        self._give_up(
+        yield from self._give_up(
             request.url,
             f"the browser could not read post {request.meta['post_no']}'s comments: {message}",
+            page_kind="comments",
+            post_no=request.meta["post_no"],
         )
+
+    def _unfetched(self, request: Request) -> Iterator[PageFailure]:
+        """A request still queued when a block stopped the crawl: into the ledger, unsent.
+
+        Not a page given up (the block's one ERROR line says the crawl stopped); a list
+        page's following pages were never reached, so its retry follows them."""
+        why = "not fetched: a block stopped the crawl"
+        kind = request.meta.get(PAGE_META)
+        post_no = request.meta.get("post_no")
+        if kind == "list":
+            follow = not request.meta.get("recheck") and request.meta.get(FOLLOW_META, True)
+            yield from self._record(request.url, why, "list", follow_pages=follow)
+        elif isinstance(post_no, int):
+            page_kind = "view" if request.callback == self.parse_view else "comments"
+            yield from self._record(request.url, why, page_kind, post_no)
+
+
+def _path(url: str) -> str:
+    """A URL's path and query: how the failure ledger names a page on any base URL."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

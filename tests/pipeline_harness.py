@@ -37,7 +37,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.test import get_crawler
 
-from dccrawl.items import Comment, Post
+from dccrawl.items import LEDGER_ITEMS, Comment, LedgerItem, Post
 from pipelines.postgres import PostgresPipeline
 
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
@@ -165,14 +165,19 @@ def pipeline_for(url: str, **settings: Any) -> PostgresPipeline:
     return PostgresPipeline.from_crawler(crawler)
 
 
-def write(url: str, items: Iterable[Post | Comment], **settings: Any) -> dict[str, Any]:
-    """Run one pipeline over *items* (open, process, close); its stats."""
+def write(url: str, items: Iterable[Any], **settings: Any) -> dict[str, Any]:
+    """Run one pipeline over *items* (open, process, close); its stats.
+
+    Failure ledger items end their way there (``LedgerItem``), as in a crawl."""
     pipeline = pipeline_for(url, **settings)
 
     async def run() -> None:
         await pipeline.open_spider()
         for item in items:
-            assert await pipeline.process_item(item) is item
+            try:
+                assert await pipeline.process_item(item) is item
+            except LedgerItem:
+                assert isinstance(item, LEDGER_ITEMS)
         await pipeline.close_spider()
 
     asyncio.run(run())

@@ -459,6 +459,70 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 1 if report.problems and not report.sent else 0
 
 
+# --- retry on nodes (python -m dccrawl retry --nodes) -----------------------------------------
+
+
+def retry_on_nodes(
+    args: argparse.Namespace,
+    gallery: str,
+    plans: Sequence[tuple[Mapping[str, str], int]],
+    overrides: Mapping[str, str],
+) -> int:
+    """Schedule one retry job per set of crawl arguments (``plans``: arguments, pages) as
+    a sharded crawl, and watch it to its end (the exit code of ``watch``)."""
+    url = _database_url(overrides)
+    given = _given_nodes(args)
+    shard_plans = [
+        ShardPlan(
+            shard_no=number,
+            mode="posts" if "posts" in arguments else "list",
+            arguments={**arguments, "retry": "1"},
+            expected_posts=pages,
+        )
+        for number, (arguments, pages) in enumerate(plans, 1)
+    ]
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    crawl_id = f"{gallery}-retry-{stamp}-{secrets.token_hex(2)}"
+    recorded = {k: v for k, v in overrides.items() if k != DATABASE_URL}
+    with _open_ledger(url) as conn:
+        shards = ledger.create_crawl(
+            conn,
+            crawl_id=crawl_id,
+            gallery_id=gallery,
+            project=args.project,
+            spider=SPIDER,
+            settings=recorded,
+            plans=shard_plans,
+        )
+        _say(f"crawl {crawl_id}: {len(shards)} retry job(s) of {gallery} in {redact(url)}")
+        with ledger.dispatch_lock(conn):
+            _dispatch(conn, crawl_id, given, overrides, args)
+    watch = argparse.Namespace(**{**vars(args), "crawl": crawl_id, "shards": False})
+    return cmd_watch(watch)
+
+
+def add_node_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that may run its crawls on scrapyd nodes (``retry``)."""
+    parser.add_argument(
+        "--nodes",
+        metavar="URL[,URL...]",
+        help="run the crawls on these scrapyd nodes (default: here, one after the other)",
+    )
+    parser.add_argument(
+        "--capacity", default="1", metavar="N[,N...]", help="with --nodes: jobs per node"
+    )
+    parser.add_argument("--project", default=DEFAULT_PROJECT, help="scrapyd project")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds to wait for a node's answer (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, help="with --nodes: seconds between checks"
+    )
+
+
 # --- registration -------------------------------------------------------------------------------
 
 

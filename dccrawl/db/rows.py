@@ -25,6 +25,9 @@ from itemadapter import ItemAdapter
 from dccrawl.kst import KST
 
 Kind = Literal["post", "comment"]
+# What a pipeline does with an item: a post or comment row, or a failure ledger row
+# (``dccrawl.db.failures``).
+ItemKind = Literal["post", "comment", "ledger"]
 PostKey = tuple[str, int]
 CommentKey = tuple[str, int, int]
 Key = PostKey | CommentKey
@@ -105,9 +108,12 @@ def clean_value(value: Any) -> Any:
     return value
 
 
-def item_kind(adapter: ItemAdapter | Mapping[str, Any]) -> Kind | None:
-    """``"comment"`` or ``"post"`` by the fields an item declares; None for anything else."""
+def item_kind(adapter: ItemAdapter | Mapping[str, Any]) -> ItemKind | None:
+    """``"comment"``, ``"post"`` or ``"ledger"`` (a ``PageFailure``/``PageDone``) by the
+    fields an item declares; None for anything else."""
     names = adapter.field_names() if isinstance(adapter, ItemAdapter) else adapter.keys()
+    if "page_kind" in names:
+        return "ledger"
     if "comment_no" in names:
         return "comment"
     if "post_no" in names and "gallery_id" in names:

@@ -41,9 +41,11 @@ from weakref import WeakKeyDictionary
 
 import psycopg
 
-from dccrawl.db.rows import COMMENT_COLUMNS, POST_COLUMNS, Key, Kind, Row
+from dccrawl.db import failures
+from dccrawl.db.rows import COMMENT_COLUMNS, POST_COLUMNS, ItemKind, Key, Kind, Row
 
-Entry = tuple[Kind, Key, Row]  # one buffered item: its table, its key and its row
+# One buffered item: its kind, its key and its row (a ledger row: dccrawl.db.failures).
+Entry = tuple[ItemKind, Key | failures.LedgerKey, Row]
 K = TypeVar("K", bound=tuple[Any, ...])  # a row's key (any table's)
 V = TypeVar("V")  # a row (any table's)
 
@@ -81,6 +83,8 @@ class BatchResult:
     comments_new: int = 0
     comments_changed: int = 0
     duplicates: int = 0  # entries whose key came again in the batch: the last one was written
+    failures_recorded: int = 0  # failure ledger rows recorded (new, or one more attempt)
+    failures_cleared: int = 0  # failure ledger rows a success deleted
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         for f in fields(self):
@@ -286,12 +290,14 @@ def _refused_by_client(error: BaseException) -> bool:
 async def write_entries(conn: psycopg.AsyncConnection, entries: list[Entry]) -> BatchResult:
     """Write buffered entries as one batch: per table, the last row of each key, in key order.
 
-    What ``BufferedWriter`` (``dccrawl.db.buffer``) runs for each batch of posts and comments."""
+    What ``BufferedWriter`` (``dccrawl.db.buffer``) runs for each batch of posts, comments
+    and failure ledger events (for a ledger page, its last event in the batch counts)."""
     posts = [(key, row) for kind, key, row in entries if kind == "post"]
     comments = [(key, row) for kind, key, row in entries if kind == "comment"]
+    ledger = [(key, row) for kind, key, row in entries if kind == "ledger"]
     post_rows = unique_sorted(posts)
     comment_rows = unique_sorted(comments)
-    result = await write_batch(conn, post_rows, comment_rows)
+    result = await write_batch(conn, post_rows, comment_rows, unique_sorted(ledger))
     result.duplicates = len(posts) - len(post_rows) + len(comments) - len(comment_rows)
     return result
 
@@ -300,21 +306,27 @@ async def write_batch(
     conn: psycopg.AsyncConnection,
     posts: Sequence[Row],
     comments: Sequence[Row],
+    ledger: Sequence[Row] = (),
 ) -> BatchResult:
-    """Write *posts* and *comments* (unique keys, key order) in one transaction.
+    """Write *posts*, *comments* and *ledger* rows (unique keys, key order) in one transaction.
 
     Raises whatever the database raises; nothing of the batch is kept then.
     """
     try:
-        return await _write_batch(conn, posts, comments, binary=True)
+        return await _write_batch(conn, posts, comments, ledger, binary=True)
     except Exception as error:
         if conn.closed or conn.broken or not _refused_by_client(error):
             raise
-    return await _write_batch(conn, posts, comments, binary=False)
+    return await _write_batch(conn, posts, comments, ledger, binary=False)
 
 
 async def _write_batch(
-    conn: psycopg.AsyncConnection, posts: Sequence[Row], comments: Sequence[Row], *, binary: bool
+    conn: psycopg.AsyncConnection,
+    posts: Sequence[Row],
+    comments: Sequence[Row],
+    ledger: Sequence[Row],
+    *,
+    binary: bool,
 ) -> BatchResult:
     result = BatchResult()
     async with conn.transaction(), conn.cursor() as cur:
@@ -325,6 +337,9 @@ async def _write_batch(
             assert row is not None
             result.posts_new, result.posts_changed, result.snapshots = row
             result.posts_written = len(posts)
+            # The posts just stored clear their pages from the failure ledger.
+            await cur.execute(failures.CLEAR_BY_POSTS)
+            result.failures_cleared += max(cur.rowcount, 0)
         if comments:
             await _copy(cur, "comment", comments, binary)
             await cur.execute(UPSERT_COMMENTS)
@@ -334,4 +349,8 @@ async def _write_batch(
             result.comments_written = len(comments)
         if posts or comments:
             await cur.execute(UPSERT_GALLERIES)
+        if ledger:
+            recorded, cleared = await failures.apply(cur, ledger)  # type: ignore[arg-type]
+            result.failures_recorded += recorded
+            result.failures_cleared += cleared
     return result

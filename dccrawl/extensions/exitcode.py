@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from dccrawl import stats as S
-from dccrawl.items import DuplicateItem
+from dccrawl.items import DuplicateItem, LedgerItem
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -26,6 +26,7 @@ EXIT_CODE_STAT = "dccrawl/exit_code"
 EXIT_OK, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 3
 
 _DROP_PREFIX = "item_dropped_reasons_count/"
+_NO_LOSS = (DuplicateItem.__name__, LedgerItem.__name__)  # drops that lose nothing
 
 # Close reasons that mean "stopped on purpose after doing what was asked".
 _SUCCESS_REASONS = (
@@ -43,7 +44,8 @@ def losses(stats: Mapping[str, object]) -> list[str]:
     callbacks that raised: ``dccrawl/callbackerrors.py``), an exception Scrapy
     caught in the spider outside a callback, an item the database refused or never got
     (the database was gone at close: the run has failed already, exit 1), an item
-    dropped for any reason but being a duplicate (``DuplicateItem``)."""
+    dropped for any reason but being a duplicate (``DuplicateItem``) or a failure ledger
+    event on its way out (``LedgerItem``)."""
     found = []
     if pages := S.count(stats, S.PAGES_FAILED):
         found.append(f"{pages} page(s) could not be fetched or parsed")
@@ -56,7 +58,7 @@ def losses(stats: Mapping[str, object]) -> list[str]:
     dropped = sum(
         S.count(stats, key)
         for key in stats
-        if key.startswith(_DROP_PREFIX) and key != _DROP_PREFIX + DuplicateItem.__name__
+        if key.startswith(_DROP_PREFIX) and key.removeprefix(_DROP_PREFIX) not in _NO_LOSS
     )
     if dropped:
         found.append(f"{dropped} item(s) dropped")

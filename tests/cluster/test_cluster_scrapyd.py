@@ -39,6 +39,7 @@ from tests.crawling import (
     dccrawl_cli,
     differences,
     listed_posts,
+    run_crawl,
     stored,
     truth_of,
     wait_until,
@@ -264,3 +265,35 @@ def test_list_shards_lose_nothing_while_new_posts_arrive(
     assert numbers <= {p["post_no"] for p in now_listed}
     expected = truth_of([p for p in now_listed if p["post_no"] in numbers], "post")
     assert differences(expected, rows, POST_KEY) == []
+
+
+def test_retry_runs_the_failure_ledger_on_a_node(
+    nodes: tuple[ScrapydNode, ScrapydNode], database_url: str
+) -> None:
+    """Pages lost by a crawl are fetched again by a scrapyd job (``retry --nodes``): the
+    job runs as a shard of its own crawl, and the ledger ends empty."""
+    first, _second = nodes
+    spec = "again:major:200"
+    with ReplicaProcess(
+        ["--gallery", spec, "--broken-pages", "0.05", "--fault-only", "view"]
+    ) as replica:
+        base_url = replica.base_url or ""
+        lost = run_crawl(base_url, database_url, {"gallery": "again", "comments": "0"})
+        assert lost.returncode == 3, lost
+        with psycopg.connect(database_url) as conn:
+            (before,) = conn.execute("SELECT count(*) FROM crawl_failures").fetchone() or (0,)
+        assert before == len(replica.stats()["broken_pages"]) > 0
+        replica.heal()
+        settings = job_settings(base_url, database_url)
+        result = dccrawl_cli(
+            "retry", "--gallery", "again", "--nodes", first.login_url, "--interval", "1",
+            *settings, timeout=240,
+        )  # fmt: skip
+        truth = replica.truth("again")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "is empty" in output
+    (shard,) = [row for row in ledger_rows(database_url) if row["gallery_id"] == "again"]
+    assert (shard["state"], shard["arguments"]["retry"]) == ("done", "1")
+    expected = truth_of(listed_posts(truth), "post")
+    assert differences(expected, stored(database_url, "posts", "again"), POST_KEY) == []

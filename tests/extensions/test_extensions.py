@@ -52,6 +52,11 @@ def test_duplicates_dropped_lose_nothing() -> None:
     assert verdict("finished", stats) == (0, "complete")
 
 
+def test_failure_ledger_items_leaving_the_pipelines_lose_nothing() -> None:
+    stats = {"response_received_count": 3, "item_dropped_reasons_count/LedgerItem": 4}
+    assert verdict("finished", stats) == (0, "complete")
+
+
 def test_an_error_logged_that_no_count_explains_still_makes_the_crawl_incomplete() -> None:
     stats = {"response_received_count": 3, "log_count/ERROR": 1}
     assert verdict("finished", stats) == (3, "incomplete: 1 error(s) logged (see the log)")

@@ -37,6 +37,7 @@ from scrapy.http import Headers, Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
+from dccrawl.items import PageDone
 from dccrawl.middlewares import PAGE_META
 from dccrawl.site import lists
 from spiders.gallery import GallerySpider
@@ -425,3 +426,12 @@ def test_unnumbered_news_and_survey_rows_are_classified_and_skipped(
 def test_list_page_follows_every_numbered_post_and_nothing_else(head_page: HeadPage) -> None:
     """Notices, the survey, AD and news rows are not followed; every post row is."""
     assert head_page.views == head_page.shown
+
+
+def test_a_list_page_read_clears_its_failure_ledger_row(site: Site) -> None:
+    spider = make_spider(site)
+    out = list(spider.parse_list(download(spider._list_request(2))))
+    done = [item for item in out if isinstance(item, PageDone)]
+    assert [(d["page_kind"], d["path"]) for d in done] == [
+        ("list", f"/mgallery/board/lists/?id={GALLERY}&page=2&list_num={LIST_NUM}")
+    ]
