@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     try:
         for spec in options.galleries:
-            for record in truth.records(states[spec.id], media_base):
+            for record in truth.records(states[(spec.id, spec.kind)], media_base):
                 out.write(json.dumps(record, ensure_ascii=False))
                 out.write("\n")
         out.flush()

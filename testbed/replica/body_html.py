@@ -1,15 +1,16 @@
-"""The post body's HTML: the editor's paragraphs, spacers, lazy images and embedded ads.
+"""The post body's HTML: the editor's paragraphs, spacers, lazy images, videos and ads.
 
 Text lines come out exactly as ``Body.text`` counts them: one per ``<p>``/``<div>`` or per
 ``<br>``-separated part, inline ``<b>``/``<span>`` wrappers inside a line, ``&nbsp;``
-tails; ads, scripts and styles carry text that a parser must drop.
+tails; ads, scripts and styles carry text that a parser must drop; video iframes carry
+none.
 """
 
 from __future__ import annotations
 
 from . import media
 from .markup import PLACEHOLDER_IMG, esc
-from .model import Ad, Block, Body, Image, Para, Spacer
+from .model import Ad, Block, Body, Image, Para, Spacer, Video
 
 _AD_HTML = {
     "adv-groupin": (
@@ -72,7 +73,29 @@ def block_html(block: Block, media_base: str | None = None) -> str:
         )
     if isinstance(block, Ad):
         return _AD_HTML[block.kind]
+    if isinstance(block, Video):
+        return video_html(block)
     raise TypeError(block)
+
+
+def video_html(video: Video) -> str:
+    """A video as the editor embeds it, in a paragraph of its own: an upload as an iframe
+    of the site's movie player page (``id="movieIcon<no>"``, the number in ``src``), a
+    YouTube video as YouTube's own embed code. The ``src`` is absolute, on the real hosts,
+    with or without ``--media`` (the player page is a page of the site itself)."""
+    src = esc(video.url)
+    if video.kind == "movie":
+        return (
+            f'<p><iframe id="movieIcon{video.key}" src="{src}" '
+            'width="640" height="360" frameborder="0" scrolling="no" allowfullscreen>'
+            "</iframe></p>"
+        )
+    return (
+        f'<p><iframe width="560" height="315" src="{src}" title="YouTube video player" '
+        'frameborder="0" allow="accelerometer; autoplay; clipboard-write; encrypted-media; '
+        'gyroscope; picture-in-picture; web-share" '
+        'referrerpolicy="strict-origin-when-cross-origin" allowfullscreen></iframe></p>'
+    )
 
 
 def write_div(body: Body, media_base: str | None = None) -> str:

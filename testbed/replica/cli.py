@@ -18,7 +18,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=[],
         type=GallerySpec.parse,
         metavar="ID:KIND:POSTS",
-        help="a gallery (repeatable); seed is built in",
+        help="a gallery (repeatable; an id once per kind); seed is built in",
     )
     parser.add_argument("--seed", type=int, default=1, help="data seed (default 1)")
     parser.add_argument(

@@ -75,9 +75,10 @@ def generate(
         thread = parent if parent is not None else i
         kind: MemoKind = "voice" if i in voice_set else ("dccon" if r.random() < 0.08 else "text")
         lines: tuple[str, ...] = ()
+        via_app = False
         dccon_url = dccon_title = voice_key = None
         if kind == "text":
-            lines = textgen.memo_lines(r)
+            lines, via_app = textgen.memo_lines(r)
         elif kind == "dccon":
             dccon_url, dccon_title = textgen.dccon(r, (*key_parts, "dccon", i))
         else:
@@ -94,6 +95,7 @@ def generate(
             voice_key=voice_key,
             deleted=i in deleted,
             rcnt=len(replies[thread]),
+            via_app=via_app,
         )
     ordered: list[Comment] = []
     for top in tops:

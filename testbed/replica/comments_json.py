@@ -18,7 +18,7 @@ from typing import Any
 from . import clock, media
 from .hashing import hexkey, rng
 from .markup import comment_gallog_icon
-from .model import Comment, Post
+from .model import APP_SUFFIX, Comment, Post, Writer
 
 PAGE_SIZE = 100
 # Page numbers per pager window: window k shows pages 15k+1..15k+15 (as the list pager).
@@ -38,7 +38,15 @@ def memo_html(comment: Comment, media_base: str | None = None) -> str:
         )
     if comment.kind == "voice":
         return ""
-    return "<br>".join(escape(line, quote=False) for line in comment.lines)
+    memo = "<br>".join(escape(line, quote=False) for line in comment.lines)
+    return memo + APP_SUFFIX if comment.via_app else memo
+
+
+def nicktype(writer: Writer) -> str:
+    """The real JSON's two values: ``"00"`` for anonymous and semi-fixed writers (jackpot's
+    badge test), ``"20"`` for fixed nicks and for the gallery's managers and sub-managers
+    (whichever of their two icons they show)."""
+    return "20" if writer.kind in ("fixed", "manager", "sub_manager") else "00"
 
 
 def comment_object(
@@ -54,7 +62,7 @@ def comment_object(
         "name": writer.nick,
         "ip": writer.ip or "",
         "reg_date": clock.comment_reg_date(comment.created, now),
-        "nicktype": "20" if writer.kind in ("fixed", "manager") else "00",
+        "nicktype": nicktype(writer),
         "t_ch1": "0",
         "t_ch2": "0",
         "vr_type": "1" if voice else "",

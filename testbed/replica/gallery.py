@@ -82,6 +82,7 @@ class GalleryState:
         self._search: LRU[tuple[object, ...], list[int]] = LRU(256)
         self.arrivals_applied = 0
         self.deletions_applied = 0
+        self._movies: frozenset[str] | None = None
 
     # -- facts -----------------------------------------------------------------------------
     def status(self, no: int) -> PostStatus:
@@ -108,6 +109,20 @@ class GalleryState:
         return self._comments.get_or(
             no, lambda: self.source.comments(no, self.numbering.starts_for(no))
         )
+
+    def movies(self) -> frozenset[str]:
+        """The movie numbers (``movie_view?no=``) the gallery's posts embed; built on first
+        use from the cheap per-post video plan. A movie stays served after its post is
+        deleted while serving, as a file outlives the page that showed it."""
+        if self._movies is None:
+            self._movies = frozenset(
+                video.key
+                for no in self.source.numbers()
+                if self.source.status(no) == "live"
+                for video in self.source.videos(no)
+                if video.kind == "movie"
+            )
+        return self._movies
 
     @property
     def numbering(self) -> CommentNumbering:

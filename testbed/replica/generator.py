@@ -1,21 +1,29 @@
 """Generated galleries: every fact about post N is a pure function of (seed, gallery, N).
 
+The draws are named by the gallery's id (and kind, for an id served under two kinds:
+``ReplicaOptions.data_salt``), so such an id names two galleries with their own data.
 Nothing is stored up front, so a gallery of a million post numbers costs nothing until a
-page asks for it; cheap flags (status, head, 개념글) come from one digest per number so the
-serving state can scan a whole gallery quickly.
+page asks for it; cheap flags (status, head, 개념글, videos) come from one digest per
+number so the serving state can scan a whole gallery quickly.
+
+Every writer class appears in every gallery of some size: anonymous and member writers
+from the pool, and the staff (manager, sub-managers) on a few posts and comments drawn
+apart (``_staff``, ``_staff_comment``), so that adding them changed no other draw.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from . import commentgen, textgen, words
 from .clock import list_text, survey_text
-from .hashing import digest, hexkey, rng
+from .hashing import digest, h64, hexkey, rng, unit
 from .lru import LRU
-from .model import Body, Comment, GalleryConfig, Head, Para, Post, PostStatus
+from .model import Block, Body, Comment, GalleryConfig, Head, Para, Post, PostStatus, Video, Writer
 from .options import GallerySpec
 from .source import GallerySource
 from .writers import OPERATOR, WriterPool
@@ -24,11 +32,25 @@ MISSING_RATE = 0.03
 DELETED_RATE = 0.02
 HEAD_CHANCE = {"major": 0.25, "minor": 0.85, "mini": 0.5, "person": 0.3}
 _EXP = 1.3
+# Each block of this many post numbers has one post by the manager and one by a
+# sub-manager: a few of each in a gallery of 100+ posts, whatever its size.
+STAFF_BLOCK = 40
+# Share of comments by the manager, and as many again by a sub-manager.
+STAFF_COMMENT_SHARE = 0.006
+# Posts with videos, out of 256 (one digest byte): ~4% of posts, a quarter of the 개념글
+# (so that every gallery shows icon_recomovie rows too); a quarter of them have two.
+VIDEO_CHANCE = 10
+VIDEO_CHANCE_RECOMMENDED = 64
+YOUTUBE_SHARE = 0.4  # of videos: embedded from YouTube, the others uploaded (movie player)
+# Real movie numbers (movie_view?no=) are plain 7-digit numbers around these.
+MOVIE_NO_BASE, MOVIE_NO_SPAN = 6_000_000, 2_000_000
 
 
-def derive_config(spec: GallerySpec, seed: int) -> GalleryConfig:
-    """The gallery's traits from (seed, id): heads, 비추 box, notices, extra rows."""
-    r = rng(seed, spec.id, "config")
+def derive_config(spec: GallerySpec, seed: int, salt: str | None = None) -> GalleryConfig:
+    """The gallery's traits from (seed, salt): heads, 비추 box, notices, extra rows. The salt
+    is the id (``ReplicaOptions.data_salt``: with the kind for twin ids)."""
+    salt = spec.id if salt is None else salt
+    r = rng(seed, salt, "config")
     uses_heads = spec.heads if spec.heads is not None else r.random() < HEAD_CHANCE[spec.kind]
     heads: tuple[Head, ...] = ()
     if uses_heads:
@@ -58,7 +80,7 @@ def derive_config(spec: GallerySpec, seed: int) -> GalleryConfig:
         survey=r.random() < 0.6,
         ad_rows=True,
         news_row=r.random() < 0.6,
-        image_id=hexkey(20, seed, spec.id, "image-id"),
+        image_id=hexkey(20, seed, salt, "image-id"),
     )
 
 
@@ -73,28 +95,32 @@ class GeneratedGallery(GallerySource):
         epoch: int,
         *,
         big_thread: int | None = None,
+        salt: str | None = None,
     ) -> None:
+        """``salt`` names the draws (``ReplicaOptions.data_salt``; default the id)."""
         self.seed = seed
         self.now = now
         self.epoch = epoch
-        self.config = derive_config(spec, seed)
-        self.pool = WriterPool(seed, spec.id)
+        self.salt = spec.id if salt is None else salt  # what every draw is keyed by
+        self.config = derive_config(spec, seed, self.salt)
+        self.pool = WriterPool(seed, self.salt)
         self.size = spec.posts
-        span = rng(seed, spec.id, "span").randint(3, 8) * 365 * 86400
+        span = rng(seed, self.salt, "span").randint(3, 8) * 365 * 86400
         top = (self.size - 2) ** _EXP - 1 if self.size > 3 else 0
         self._c = (span - 260) / top if top > 0 else 0.0
         self._numbers: Sequence[int] | None = None
         self._digests: LRU[int, bytes] = LRU(100_000)
         self._big = self._choose_big_post()
+        self._issues: frozenset[int] | None = None
         # ``--big-thread N``: the big post's comment count, for tests of long comment pagers.
         self._big_thread = big_thread
 
     # -- cheap per-number facts -------------------------------------------------------
     def _d(self, no: int) -> bytes:
-        return self._digests.get_or(no, lambda: digest(self.seed, self.config.id, "post", no))
+        return self._digests.get_or(no, lambda: digest(self.seed, self.salt, "post", no))
 
     def _epoch_d(self, no: int, i: int) -> bytes:
-        return digest(self.seed, self.config.id, "epoch", i, no, size=16)
+        return digest(self.seed, self.salt, "epoch", i, no, size=16)
 
     def _is_notice(self, no: int) -> bool:
         return no <= self.config.notice_count
@@ -146,7 +172,7 @@ class GeneratedGallery(GallerySource):
         d = self._d(no)
         u = int.from_bytes(d[4:6], "big") / 65536
         if self._is_notice(no):
-            base = d[6] % 30
+            base = d[6] % 30  # 0..29: notices are read and commented like any post
         elif no == self._big:
             base = self._big_thread if self._big_thread is not None else 101 + (d[6] * 7) % 200
         elif u < 0.35:
@@ -180,14 +206,14 @@ class GeneratedGallery(GallerySource):
     def survey_row(self) -> tuple[str, datetime, str] | None:
         if not self.config.survey:
             return None
-        r = rng(self.seed, self.config.id, "survey")
+        r = rng(self.seed, self.salt, "survey")
         at = self.now - timedelta(days=r.randint(1, 6), seconds=r.randint(0, 86399))
         return r.choice(words.SURVEY_TITLES), at, survey_text(at)
 
     def news_row(self) -> tuple[str, datetime, str] | None:
         if not self.config.news_row:
             return None
-        r = rng(self.seed, self.config.id, "news")
+        r = rng(self.seed, self.salt, "news")
         at = self.now - timedelta(seconds=r.randint(600, 20 * 3600))
         return r.choice(words.NEWS_TITLES), at, list_text(at, self.now)
 
@@ -200,7 +226,7 @@ class GeneratedGallery(GallerySource):
 
     def _post(self, no: int, created: datetime, arrived: bool) -> Post:
         d = self._d(no)
-        r = rng(self.seed, self.config.id, "post-content", no)
+        r = rng(self.seed, self.salt, "post-content", no)
         notice = not arrived and self._is_notice(no)
         recommended, head_id = self.flags(no)
         recommended = recommended and not arrived
@@ -211,8 +237,10 @@ class GeneratedGallery(GallerySource):
             title = r.choice(("이용 안내", "공지사항", "규칙 안내", "신고 방법 안내"))
             title = f"{self.config.name} 갤러리 {title}"
         else:
+            # Drawn even when the staff writes the post, so that r goes on as it always did.
             writer = self.pool.draw(r)
             title = textgen.title(r)
+            writer = (None if arrived else self._staff(no)) or writer
         views = int(math.exp(r.gauss(4.0, 1.1))) + 3 * plan[0] + 1
         recommend = r.choice((0, 0, 0, 0, 1, 1, 2, 3, 5))
         if recommended:
@@ -252,17 +280,91 @@ class GeneratedGallery(GallerySource):
             recommended=recommended,
             notice=notice,
             has_image=d[16] < 77,
+            has_video=not arrived and bool(self.videos(no)),
+            # An issue row shows no 개념글 icon: a recommended post is never shown as one
+            # (the list would hide what the truth says).
+            issue=not arrived and no in self.issues() and not recommended,
         )
 
+    # -- writer classes, videos, issue rows -------------------------------------------------
+    def _staff(self, no: int) -> Writer | None:
+        """The manager's or a sub-manager's post, at one place per ``STAFF_BLOCK`` numbers
+        each (drawn per block), else None (the pool's writer stays)."""
+        block, offset = divmod(no - 1, STAFF_BLOCK)
+        u = h64(self.seed, self.salt, "staff-posts", block)
+        manager_at = u % STAFF_BLOCK
+        sub_at = (manager_at + 1 + (u >> 16) % (STAFF_BLOCK - 1)) % STAFF_BLOCK
+        if offset == manager_at:
+            return self.pool.manager
+        if offset == sub_at:
+            return self.pool.sub_managers[(u >> 32) % len(self.pool.sub_managers)]
+        return None
+
+    def _staff_comment(self, no: int, index: int, comment: Comment) -> Comment:
+        """The comment as the staff wrote it, for ``STAFF_COMMENT_SHARE`` of comments each
+        (drawn per post and place in the thread list), else unchanged."""
+        u = unit(self.seed, self.salt, "staff-comment", no, index)
+        if u >= 2 * STAFF_COMMENT_SHARE:
+            return comment
+        if u < STAFF_COMMENT_SHARE:
+            return replace(comment, writer=self.pool.manager)
+        subs = self.pool.sub_managers
+        pick = h64(self.seed, self.salt, "sub", no, index) % len(subs)
+        return replace(comment, writer=subs[pick])
+
+    def videos(self, no: int) -> tuple[Video, ...]:
+        """The videos post ``no`` embeds, cheaply (no body generated): uploads shown by the
+        movie player page and YouTube embeds. Notices and arrivals have none."""
+        if not 1 <= no <= self.size or self._is_notice(no):
+            return ()
+        d = self._d(no)
+        chance = VIDEO_CHANCE_RECOMMENDED if d[2] < 15 else VIDEO_CHANCE
+        if d[18] >= chance:
+            return ()
+        out = []
+        for i in range(2 if d[19] < 64 else 1):
+            v = digest(self.seed, self.salt, "video", no, i)
+            if v[0] < YOUTUBE_SHARE * 256:
+                key = base64.urlsafe_b64encode(v[1:10]).decode()[:11]
+                out.append(Video("youtube", key))
+            else:
+                number = MOVIE_NO_BASE + int.from_bytes(v[1:5], "big") % MOVIE_NO_SPAN
+                out.append(Video("movie", str(number)))
+        return tuple(out)
+
+    def issues(self) -> frozenset[int]:
+        """The few posts listed as pinned issue rows (``icon_issue``): live, not notices,
+        anywhere in the gallery; none in galleries under 10 posts."""
+        if self._issues is None:
+            r = rng(self.seed, self.salt, "issues")
+            want = 0 if self.size < 10 else 1 if self.size < 30 else 2 + r.randrange(3)
+            chosen: set[int] = set()
+            for _ in range(100):
+                if len(chosen) >= want:
+                    break
+                no = r.randint(self.config.notice_count + 1, self.size)
+                if self.status(no) == "live":
+                    chosen.add(no)
+            self._issues = frozenset(chosen)
+        return self._issues
+
     def body(self, no: int) -> Body:
-        r = rng(self.seed, self.config.id, "body", no)
+        r = rng(self.seed, self.salt, "body", no)
         base = textgen.body(
-            r, self._d(no)[16] < 77, self.config.image_id, (self.seed, self.config.id, no)
+            r, self._d(no)[16] < 77, self.config.image_id, (self.seed, self.salt, no)
         )
-        blocks = list(base.blocks)
+        blocks: list[Block] = list(base.blocks)
+        videos = self.videos(no)
+        if videos:
+            # At places drawn apart from the text, so that the text and images stay as drawn.
+            slots = sorted(
+                rng(self.seed, self.salt, "video-slots", no).randint(0, len(blocks)) for _ in videos
+            )
+            for offset, (slot, video) in enumerate(zip(slots, videos, strict=True)):
+                blocks.insert(slot + offset, video)
         for i in range(1, self.epoch + 1):
             if no <= self.size and not self._is_notice(no) and self._epoch_d(no, i)[7] < 8:
-                er = rng(self.seed, self.config.id, "epoch-body", i, no)
+                er = rng(self.seed, self.salt, "epoch-body", i, no)
                 blocks.append(Para(((f"추가{i}) {textgen.sentence(er)}",),)))
         return Body(tuple(blocks))
 
@@ -273,27 +375,27 @@ class GeneratedGallery(GallerySource):
         plan = self.comment_plan(no)
         created = self.created(no)
         out = commentgen.generate(
-            rng(self.seed, self.config.id, "comments", no),
+            rng(self.seed, self.salt, "comments", no),
             count=plan[0],
             voice=self._voice(no, plan[0]),
             first_no=starts[0],
             start=created,
             now=self.now,
             writer=self.pool.draw,
-            key_parts=(self.seed, self.config.id, no),
+            key_parts=(self.seed, self.salt, no),
         )
         for i, extra in enumerate(plan[1:], start=1):
             if not extra:
                 continue
             last = max((c.created for c in out), default=created)
             out += commentgen.generate(
-                rng(self.seed, self.config.id, "comments", no, "epoch", i),
+                rng(self.seed, self.salt, "comments", no, "epoch", i),
                 count=extra,
                 voice=0,
                 first_no=starts[i],
                 start=last,
                 now=self.now,
                 writer=self.pool.draw,
-                key_parts=(self.seed, self.config.id, no, i),
+                key_parts=(self.seed, self.salt, no, i),
             )
-        return out
+        return [self._staff_comment(no, i, c) for i, c in enumerate(out)]

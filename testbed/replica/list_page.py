@@ -106,7 +106,7 @@ def table(state: GalleryState, query: ListQuery, listing: Listing) -> str:
         survey = source.survey_row()
         if survey:
             body.append(rows.survey_row(config, *survey))
-    if first:
+    if not query.is_search:  # notices are pinned at the top of every page of a listing
         for no in state.notices():
             body.append(rows.post_row(config, state.post(no), params, state.now))
     if config.ad_rows:

@@ -2,7 +2,9 @@
 
 The writer markup reproduces the real variants (SITE.md §2.2, §4): the anonymous
 nickname with its ``span.ip``, the member nickname with the gallog icon whose ``title``
-and ``alt`` carry the "갤로그로 이동합니다." noise, and the operator's nested ``<b>``.
+and ``alt`` carry the "갤로그로 이동합니다." noise (the icon tells the member's class:
+``fix_nik.gif``, ``nik.gif``, ``[fix_]managernik.gif``, ``[fix_]sub_managernik.gif``), and
+the operator's nested ``<b>``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from .model import PREFIXES, Writer
 SITE = "https://gall.dcinside.com"
 NSTATIC = "https://nstatic.dcinside.com/dc/w/images"
 PLACEHOLDER_IMG = "https://nstatic.dcinside.com/dc/m/img/gallview_loading_ori.gif"
-ICONS = {"fixed": "fix_nik.gif", "semi": "nik.gif", "manager": "fix_managernik.gif"}
 
 
 def esc(text: str) -> str:
@@ -25,7 +26,7 @@ def esc(text: str) -> str:
 def icon_img(writer: Writer) -> str:
     uid = writer.uid or ""
     return (
-        f'<img src="{NSTATIC}/{ICONS[writer.kind]}" border="0" '
+        f'<img src="{NSTATIC}/{writer.icon}" border="0" '
         f'title="{esc(writer.masked_uid)} : 갤로그로 이동합니다." width="12" height="11" '
         f'style="cursor:pointer;margin-left:2px;" onclick="window.open(\'//gallog.dcinside.com/'
         f'{esc(uid)}\');" alt="갤로그로 이동합니다.">'
@@ -66,7 +67,7 @@ def comment_gallog_icon(writer: Writer) -> str:
             f'<span class="ip">({esc(writer.ip or "")})</span></span>'
         )
     uid = esc(writer.uid or "")
-    icon = ICONS.get(writer.kind, "fix_nik.gif")
+    icon = writer.icon or "fix_nik.gif"
     return (
         f"<span class='nickname in' title='{nick}'  ><em>{nick}</em></span>"
         f"<a class='writer_nikcon'><img src='{NSTATIC}/{icon}' border=0 "

@@ -8,11 +8,13 @@ With ``serve --media`` the replica rewrites every such URL it renders to its own
 and answers those paths itself, as the real image hosts do:
 
 * **403** unless the ``Referer`` is the view page (on this host) of a live post that shows
-  the file: its body image, its attachment list, or a comment's dccon;
+  the file: its body image, its attachment list, a comment's dccon, or a video it embeds
+  (for a video's files the movie player page that shows them will do too);
 * **404** for deliberately broken images (about 6 % of image keys; their attachment too);
 * else **200** with a tiny deterministic file: a PNG, GIF or JPEG picture drawn from a
   palette of 24 (so many posts share the same bytes, as re-posted pictures do), a UTF-8
-  text attachment from a palette of 5, or a dccon picture from a palette of 12;
+  text attachment from a palette of 5, a dccon picture from a palette of 12, or an
+  uploaded video (an MP4 from a palette of 6, and its poster picture);
   ``Content-Type`` of the file, and ``Content-Disposition`` with the file name for images
   (``inline``) and attachments (``attachment``, RFC 5987 ``filename*`` for Hangul names).
 
@@ -28,6 +30,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
@@ -36,11 +39,12 @@ from .model import Body, Comment, Image
 
 MEDIA_PATH = "/media/"
 ATTACHMENT_HOST = "https://image.dcinside.com"
-MediaKind = Literal["image", "attachment", "dccon"]
+MediaKind = Literal["image", "attachment", "dccon", "video", "poster"]
 
 _PICTURES = 24  # distinct body pictures: shared by many posts
 _DCCONS = 12
 _TEXTS = 5
+_MOVIES = 6  # distinct video files: uploads share bytes as re-posted clips do
 _BROKEN_SHARE = 0.06
 _TEXT_ATTACHMENT_SHARE = 0.3
 _FORMATS = (("image/png", "png"), ("image/gif", "gif"), ("image/jpeg", "jpg"))
@@ -233,6 +237,71 @@ def post_files(image_id: str, body: Body, comments: Sequence[Comment]) -> Iterat
     yield from dccons(comments)
 
 
+# --- uploaded videos (the movie player page, /board/movie/movie_view?no=) -----------------
+
+
+def _mp4(index: int) -> bytes:
+    """A small well-formed MP4 container (``ftyp``, ``free``, ``mdat`` boxes) whose bytes
+    differ per palette entry; no player needs to play it, a downloader needs its bytes."""
+
+    def box(tag: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(payload)) + tag + payload
+
+    return (
+        box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
+        + box(b"free", f"dccrawl replica movie {index}".encode())
+        + box(b"mdat", bytes.fromhex(hexkey(64, "movie-bytes", index)))
+    )
+
+
+def movie_files(number: str) -> list[MediaFile]:
+    """An uploaded video's files, a pure function of its movie number (a number shown by
+    two posts is one video): the MP4 the player page's ``<source>`` names and its poster
+    picture. Both are on the site's video host (``dcmN.dcinside.co.kr``)."""
+    code = hexkey(64, "movie-code", number)
+    host = f"https://dcm{1 + h64('movie-host', number) % 6}.dcinside.co.kr"
+    index = h64("movie", number) % _MOVIES
+    content_type, ext, data = picture(h64("poster", number) % _PICTURES, salt="poster")
+    return [
+        MediaFile(
+            "video",
+            1,
+            f"{host}/viewmovie.php?code={code}",
+            code,
+            f"{code[:16]}.mp4",
+            "video/mp4",
+            _mp4(index),
+        ),
+        MediaFile(
+            "poster",
+            1,
+            f"{host}/viewthumb.php?code={code}",
+            code,
+            f"{code[:16]}.{ext}",
+            content_type,
+            data,
+        ),
+    ]
+
+
+def movie_page(number: str, media_base: str | None) -> str:
+    """The movie player page (``GET /board/movie/movie_view?no=<number>``), the page the
+    post's iframe shows: a ``<video>`` with a ``poster`` and one ``<source>`` of type
+    ``video/mp4`` (the shape peers' regexes read), and the file URL again in a hidden input
+    written the way the site writes it (``input type = 'hidden' value ='…'``)."""
+    video, poster = movie_files(number)
+    src = served_url(video.url, media_base)
+    return (
+        '<!DOCTYPE html>\n<html lang="ko">\n<head>\n<meta charset="UTF-8">\n'
+        "<title>디시인사이드 동영상</title>\n</head>\n<body>\n"
+        '<div class="video_wrap"><div class="video_inbox">'
+        f'<video class="dc_mv" controls playsinline controlslist="nodownload" '
+        f'poster="{escape(served_url(poster.url, media_base))}" data-no="{number}">'
+        f'<source src="{escape(src)}" type="video/mp4"></video></div></div>\n'
+        f"<input type = 'hidden' value ='{escape(src)}'>\n</body>\n</html>\n"
+    )
+
+
 # --- URLs ---------------------------------------------------------------------------------
 
 
@@ -250,11 +319,15 @@ def real_url(host: str, path: str, query: str) -> str:
     return f"https://{host}/{path.lstrip('/')}" + (f"?{query}" if query else "")
 
 
-def record(gallery_id: str, post_no: int, file: MediaFile, media_base: str) -> dict[str, object]:
-    """The truth line of one file (``"type": "media"``)."""
+def record(
+    gallery_id: str, post_no: int, file: MediaFile, media_base: str, gallery_kind: str = "major"
+) -> dict[str, object]:
+    """The truth line of one file (``"type": "media"``); ``gallery_kind`` tells apart the
+    galleries of an id served under two kinds."""
     return {
         "type": "media",
         "gallery_id": gallery_id,
+        "gallery_kind": gallery_kind,
         "post_no": post_no,
         "kind": file.kind,
         "position": file.position,

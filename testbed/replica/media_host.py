@@ -2,20 +2,23 @@
 
 The real image hosts refuse (403) a request whose ``Referer`` is not a DCInside page; the
 replica is stricter, so a crawler that sends a wrong page is caught: the ``Referer`` must be
-the view page, on this very host, of a live post that shows the requested file (see
-``media.py`` for the files, the 404s and the headers).
+the view page, on this very host, of a live post that shows the requested file (or, for an
+uploaded video's MP4 and poster, the movie player page that plays it; see ``media.py`` for
+the files, the 404s and the headers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
 from . import media
 from .gallery import GalleryState
-from .model import PREFIXES
+from .model import PREFIXES, Video
+
+MOVIE_PATHS = ("/board/movie/movie_view", "/board/movie/movie_view/")
 
 
 def media_base(request: web.Request) -> str:
@@ -23,7 +26,12 @@ def media_base(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def answer(states: Mapping[str, GalleryState], request: web.Request) -> web.Response:
+def movie_known(states: Mapping[tuple[str, str], GalleryState], number: str) -> bool:
+    """Whether a served gallery's post embeds the uploaded video with this movie number."""
+    return any(number in state.movies() for state in states.values())
+
+
+def answer(states: Mapping[tuple[str, str], GalleryState], request: web.Request) -> web.Response:
     """The file, 404 for a broken one, or 403 when the Referer does not show it."""
     wanted = media.real_url(
         request.match_info["host"], request.match_info["tail"], request.query_string
@@ -41,21 +49,28 @@ def answer(states: Mapping[str, GalleryState], request: web.Request) -> web.Resp
 
 
 def shown_file(
-    states: Mapping[str, GalleryState], referer: str | None, origin: str, wanted: str
+    states: Mapping[tuple[str, str], GalleryState], referer: str | None, origin: str, wanted: str
 ) -> media.MediaFile | None:
-    """The file at real URL ``wanted`` if the ``referer`` view page (on ``origin``) shows it."""
+    """The file at real URL ``wanted`` if the ``referer`` page (on ``origin``) shows it: the
+    view page of a live post (its images, attachments, dccons, uploaded videos), or the
+    movie player page of a served video (that video's files)."""
     if not referer:
         return None
     parts = urlsplit(referer)
     if f"{parts.scheme}://{parts.netloc}" != origin:
         return None
+    query = parse_qs(parts.query)
+    if parts.path in MOVIE_PATHS:
+        number = query.get("no", [""])[0]
+        if not movie_known(states, number):
+            return None
+        return _find(media.movie_files(number), wanted)
     views = {
         path: k for k, prefix in PREFIXES.items() for path in (f"{prefix}/view/", f"{prefix}/view")
     }
     kind = views.get(parts.path)
-    query = parse_qs(parts.query)
-    state = states.get(query.get("id", [""])[0])
-    if kind is None or state is None or state.config.kind != kind:
+    state = states.get((query.get("id", [""])[0], kind or ""))
+    if state is None:
         return None
     try:
         no = int(query.get("no", [""])[0])
@@ -63,8 +78,20 @@ def shown_file(
         return None
     if state.status(no) != "live":
         return None
+    body = state.body(no)
     comments = state.comments(no) if "/dccon.php" in wanted else ()
-    for file in media.post_files(state.config.image_id, state.body(no), comments):
+    found = _find(media.post_files(state.config.image_id, body, comments), wanted)
+    return found or _find(_movie_files(body.videos), wanted)
+
+
+def _movie_files(videos: Iterable[Video]) -> Iterator[media.MediaFile]:
+    for video in videos:
+        if video.kind == "movie":
+            yield from media.movie_files(video.key)
+
+
+def _find(files: Iterable[media.MediaFile], wanted: str) -> media.MediaFile | None:
+    for file in files:
         if file.url == wanted:
             return file
     return None

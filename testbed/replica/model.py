@@ -10,8 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-WriterKind = Literal["anon", "fixed", "semi", "manager", "operator", "brand"]
+WriterKind = Literal["anon", "fixed", "semi", "manager", "sub_manager", "operator", "brand"]
 PostStatus = Literal["missing", "deleted", "live"]
+# The truth's ``writer_class`` of each writer kind: the vocabulary a crawler maps the site's
+# markup to (SITE.md §2.2: the gallog icon, or its absence with an IP, or 운영자).
+WRITER_CLASSES: dict[str, str] = {
+    "anon": "floating",
+    "semi": "semi_fixed",
+    "fixed": "fixed",
+    "manager": "manager",
+    "sub_manager": "sub_manager",
+    "operator": "operator",
+    "brand": "brand",
+}
+# The site's own movie player page (an uploaded video is embedded as an iframe of it).
+MOVIE_VIEW_URL = "https://gall.dcinside.com/board/movie/movie_view"
+YOUTUBE_EMBED_URL = "https://www.youtube.com/embed/"
 
 PREFIXES = {
     "major": "/board",
@@ -28,19 +42,40 @@ class Writer:
     """A post or comment author as the site shows it.
 
     ``uid`` is the login id of members (fixed ``fix_nik.gif``, semi-fixed ``nik.gif``,
-    manager ``fix_managernik.gif``); ``ip`` the two-octet prefix of anonymous writers.
-    The operator (운영자) and brand writers (디시트렌드) have neither.
+    manager ``fix_managernik.gif``/``managernik.gif``, sub-manager
+    ``fix_sub_managernik.gif``/``sub_managernik.gif``); ``ip`` the two-octet prefix of
+    anonymous writers. The operator (운영자) and brand writers (디시트렌드) have neither.
+    ``fixed_nick`` tells a (sub-)manager on a fixed nick (the ``fix_`` icon) from one on a
+    semi-fixed nick (the plain icon): the site draws both, a crawler must know both.
     """
 
     nick: str
     kind: WriterKind
     uid: str | None = None
     ip: str | None = None
+    fixed_nick: bool = True
 
     @property
     def masked_uid(self) -> str:
         """The uid as the gallog icon's title shows it (last two characters starred)."""
         return (self.uid or "")[:-2] + "**"
+
+    @property
+    def icon(self) -> str | None:
+        """The gallog icon's file name (``a.writer_nikcon > img``); None without one."""
+        if self.kind == "fixed":
+            return "fix_nik.gif"
+        if self.kind == "semi":
+            return "nik.gif"
+        if self.kind in ("manager", "sub_manager"):
+            name = "managernik.gif" if self.kind == "manager" else "sub_managernik.gif"
+            return f"fix_{name}" if self.fixed_nick else name
+        return None
+
+    @property
+    def writer_class(self) -> str:
+        """The truth's ``writer_class`` (see ``WRITER_CLASSES``)."""
+        return WRITER_CLASSES[self.kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +104,11 @@ class GalleryConfig:
     image_id: str  # the hashed gallery id in viewimage.php URLs
 
     @property
+    def key(self) -> tuple[str, str]:
+        """(id, kind): what names a gallery, as one id may be served under two kinds."""
+        return (self.id, self.kind)
+
+    @property
     def prefix(self) -> str:
         return PREFIXES[self.kind]
 
@@ -81,6 +121,9 @@ class GalleryConfig:
             if head.id == head_id:
                 return head
         return None
+
+
+APP_SUFFIX = "  - dc App"  # what the site appends to the memo of a comment from the app
 
 
 # Body blocks: each renders to one or more lines of the visible text (or to none).
@@ -116,7 +159,24 @@ class Ad:
     kind: Literal["adv-groupin", "adsbygoogle", "script", "style"]
 
 
-Block = Para | Spacer | Image | Ad
+@dataclass(frozen=True, slots=True)
+class Video:
+    """A video in the body: an upload shown by the site's movie player page (``movie``,
+    ``key`` = the movie number) or an embedded YouTube video (``youtube``, ``key`` = the
+    11-character video id). Both are iframes, which carry no text."""
+
+    kind: Literal["movie", "youtube"]
+    key: str
+
+    @property
+    def url(self) -> str:
+        """The iframe's ``src``, absolute, exactly as the page shows it."""
+        if self.kind == "movie":
+            return f"{MOVIE_VIEW_URL}?no={self.key}"
+        return f"{YOUTUBE_EMBED_URL}{self.key}"
+
+
+Block = Para | Spacer | Image | Ad | Video
 
 
 @dataclass(frozen=True)
@@ -139,6 +199,15 @@ class Body:
     def image_urls(self) -> list[str]:
         return [b.url for b in self.blocks if isinstance(b, Image)]
 
+    @property
+    def videos(self) -> list[Video]:
+        return [b for b in self.blocks if isinstance(b, Video)]
+
+    @property
+    def video_urls(self) -> list[str]:
+        """The truth ``video_urls``: the video iframes' ``src`` in body order."""
+        return [b.url for b in self.videos]
+
 
 @dataclass(frozen=True)
 class Post:
@@ -160,6 +229,8 @@ class Post:
     notice: bool
     has_image: bool
     list_date_text: str | None = None  # fixed visible list date (the seed capture)
+    has_video: bool = False  # the body embeds a video (list icon icon_movie/icon_recomovie)
+    issue: bool = False  # shown in the list as a pinned issue row (data-type icon_issue)
 
     @property
     def clean_title(self) -> str:
@@ -184,6 +255,9 @@ class Comment:
     voice_key: str | None = None
     deleted: bool = False
     rcnt: int = 0  # replies in this comment's thread (as the JSON repeats it)
+    # Written from the app: the memo ends with the site's "  - dc App" suffix, which is
+    # the site's mark, not the writer's text (so not in ``text``).
+    via_app: bool = False
 
     @property
     def text(self) -> str | None:

@@ -50,6 +50,8 @@ class GallerySpec:
 
     Optional flags override the derived gallery traits: ``heads``/``noheads`` (말머리),
     ``down``/``nodown`` (비추천 box). ``seed`` alone names the built-in seed gallery.
+    One id may be given once per kind: each (id, kind) is a gallery of its own
+    (``ReplicaOptions.data_salt``).
     """
 
     id: str
@@ -170,9 +172,18 @@ class ReplicaOptions:
                 raise ValueError(f"{name} out of range: {value}")
 
     def served_specs(self) -> tuple[GallerySpec, ...]:
-        """The galleries served: those asked for plus the seed gallery, always."""
+        """The galleries served: those asked for plus the seed gallery, always. One id may
+        be given once per kind (each (id, kind) is a gallery of its own)."""
         specs = [g for g in self.galleries if not g.is_seed]
-        ids = [g.id for g in specs]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"duplicate gallery ids: {ids}")
+        keys = [(g.id, g.kind) for g in specs]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"duplicate galleries (id and kind): {keys}")
         return (GallerySpec(SEED_GALLERY_ID, "major", 0), *specs)
+
+    def data_salt(self, spec: GallerySpec) -> str:
+        """The name a gallery's data is drawn under: its id, and its kind too (``ID:KIND``)
+        when the id is served under several kinds and this one is not major. So each
+        (id, kind) of a twin id (``twin:major:60`` and ``twin:mini:40``) has its own data,
+        while every gallery whose id is served once keeps the data it always had."""
+        kinds = {g.kind for g in self.served_specs() if g.id == spec.id}
+        return spec.id if spec.kind == "major" or len(kinds) < 2 else f"{spec.id}:{spec.kind}"

@@ -2,6 +2,8 @@
 
 Markup follows the captured granblue rows and SITE.md §2.1-2.2: ``us-post`` on posts,
 major-gallery notices without it, minor/mini notices with it and ``icon_notice``,
+every post icon of §2.1 (``icon_txt``, ``icon_pic``, ``icon_movie``, the 개념글 variants,
+``icon_issue`` for the pinned issue rows, which are posts like any other),
 ``td.gall_subject`` only in galleries with 말머리, ``[N]`` / ``[N/M]`` reply boxes.
 """
 
@@ -17,10 +19,19 @@ from .writers import OPERATOR
 
 
 def data_type(post: Post) -> str:
+    """The row's ``data-type`` and icon class (SITE.md §2.1): notice, pinned issue, then
+    개념글 (video, image or text) and the others (video, image or text). A video outranks
+    an image, as the site's icon shows the richest medium."""
     if post.notice:
         return "icon_notice"
+    if post.issue:
+        return "icon_issue"
     if post.recommended:
+        if post.has_video:
+            return "icon_recomovie"
         return "icon_recomimg" if post.has_image else "icon_recomtxt"
+    if post.has_video:
+        return "icon_movie"
     return "icon_pic" if post.has_image else "icon_txt"
 
 

@@ -39,9 +39,13 @@ from .lru import LRU
 from .model import KIND_BY_GALLTYPE, PREFIXES
 from .options import ReplicaOptions
 from .query import ListQuery
-from .states import build_states, esno_token
+from .states import Galleries, build_states, esno_token
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+GalleryKey = tuple[str, str]  # (id, kind)
+# Kinds whose gallery, asked under another kind's prefix, answers a redirect to its own
+# prefix (minor: observed, SITE.md §1.1; major: kept as it always was). In this order.
+REDIRECTING_KINDS = ("minor", "major")
 HTML = "text/html"
 # The notice a blocked client gets as a 200 page (--block-shape page); its words are
 # among those crawlers of the site look for (SITE.md §6).
@@ -145,7 +149,7 @@ class Replica:
 
     def __init__(self, options: ReplicaOptions) -> None:
         self.options = options
-        self.states: dict[str, GalleryState] = build_states(options)
+        self.states: Galleries = build_states(options)
         self.token = esno_token(options.seed)
         self.stats = Stats()
         self.faults = FaultPlan(options.seed, options.faults)
@@ -159,13 +163,16 @@ class Replica:
         self.stopping = asyncio.Event()  # set when the server shuts down
         self.new_rate = options.faults.get("new_posts", 0.0)
         self.delete_rate = options.faults.get("delete_posts", 0.0)
+        # Caches are keyed by the gallery's (id, kind): one id may name two galleries.
         self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
         # Keyed by (gallery, post, media base): with --media the parts name the host asked.
-        self.post_parts: LRU[tuple[str, int, str | None], tuple[bytes, bytes, bytes]] = LRU(5_000)
-        self.tops: LRU[str, bytes] = LRU(256)
+        self.post_parts: LRU[tuple[GalleryKey, int, str | None], tuple[bytes, bytes, bytes]] = LRU(
+            5_000
+        )
+        self.tops: LRU[GalleryKey, bytes] = LRU(256)
         self.head_rest = chrome.head_rest().encode()
         self.list_blocks: LRU[tuple[object, ...], bytes] = LRU(256)
-        self.comment_pages: LRU[tuple[str, int, int, str | None], bytes] = LRU(4_000)
+        self.comment_pages: LRU[tuple[GalleryKey, int, int, str | None], bytes] = LRU(4_000)
         tail = "</section>\n" + chrome.sidebar() + "</main>\n" + chrome.footer()
         self.view_tail = tail.encode()
         # The comment script (loads and renders the comments in a browser) comes
@@ -183,8 +190,8 @@ class Replica:
             elapsed = float(self.served)
         else:
             elapsed = time.monotonic() - self.started
-        for gid, state in self.states.items():
-            if gid != "seed":
+        for state in self.states.values():
+            if state.config.id != "seed":
                 state.apply_faults(elapsed, self.new_rate, self.delete_rate)
 
     # -- holds (--hold-views, --hold-views-after) ------------------------------------------
@@ -364,20 +371,26 @@ class Replica:
         return stream, full.status, len(cut)
 
     # -- handlers --------------------------------------------------------------------------
-    def _gallery(self, gid: str | None) -> GalleryState | None:
-        return self.states.get(gid or "")
-
     def _served_gallery(
         self, request: web.Request, kind: str, page: str
     ) -> GalleryState | web.StreamResponse:
-        """The gallery a ``lists``/``view`` request names, or the site's answer when it does
-        not exist or is of another kind than the URL's prefix says (a redirect script)."""
-        state = self._gallery(request.query.get("id"))
-        if state is None:
-            return _html(signals.unknown_gallery_page())
-        if state.config.kind != kind:
-            return _html(signals.wrong_kind_script(state.config.kind, page, request.query_string))
-        return state
+        """The gallery a ``lists``/``view`` request names, or the site's answer when there
+        is none of this kind under this prefix.
+
+        A minor (or major) gallery of that id answers the redirect script to its own prefix
+        (the site's observed answer for a minor id under ``/board/``, SITE.md §1.1); mini
+        and person galleries are served under their own prefix only, and their id under
+        another prefix answers what a gallery id that does not exist answers (nothing shows
+        the site redirecting to them).
+        """
+        gid = request.query.get("id") or ""
+        state = self.states.find(gid, kind)
+        if state is not None:
+            return state
+        for other in REDIRECTING_KINDS:
+            if self.states.find(gid, other) is not None:
+                return _html(signals.wrong_kind_script(other, page, request.query_string))
+        return _html(signals.unknown_gallery_page())
 
     def list_handler(self, kind: str) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
@@ -385,7 +398,7 @@ class Replica:
             if not isinstance(state, GalleryState):
                 return state
             query = ListQuery.from_params(request.query)
-            key = (state.config.id, state.version, query)
+            key = (state.config.key, state.version, query)
             body = self.list_pages.get_or(
                 key, lambda: list_page.render(state, query, self.token).encode()
             )
@@ -420,7 +433,7 @@ class Replica:
         self, state: GalleryState, no: int, page: int, media_base: str | None = None
     ) -> bytes:
         """Join cached parts: only the small post-specific ones are cached per post."""
-        gid = state.config.id
+        gid = state.config.key
 
         def make_post() -> tuple[bytes, bytes, bytes]:
             post, body = state.post(no), state.body(no)
@@ -450,9 +463,11 @@ class Replica:
         ):
             self.stats.refused += 1
             return _html(signals.REFUSAL)
-        state = self._gallery(str(form.get("id") or ""))
         galltype = str(form.get("_GALLTYPE_") or "G")
-        if state is None or KIND_BY_GALLTYPE.get(galltype) != state.config.kind:
+        # The gallery of this id and of the kind _GALLTYPE_ names: none (an unknown id, or
+        # a kind the id is not served under) is refused alike.
+        state = self.states.find(str(form.get("id") or ""), KIND_BY_GALLTYPE.get(galltype))
+        if state is None:
             self.stats.refused += 1
             return _html(signals.REFUSAL)
         try:
@@ -470,7 +485,7 @@ class Replica:
             self.stats.refused_direct += 1
             return _html(signals.REFUSAL)
         base = self._media_base(request)
-        key = (state.config.id, no, page, base)
+        key = (state.config.key, no, page, base)
 
         def make() -> bytes:
             if state.status(no) != "live":
@@ -493,6 +508,14 @@ class Replica:
         """``/media/<real host>/<path>``: the image host of ``--media`` (media_host.py)."""
         return media_host.answer(self.states, request)
 
+    async def movie_handler(self, request: web.Request) -> web.StreamResponse:
+        """``/board/movie/movie_view?no=``: the player page of an uploaded video that a served
+        post embeds (its ``<source>`` on the media host with ``--media``); 404 otherwise."""
+        number = request.query.get("no", "")
+        if not number.isdigit() or not media_host.movie_known(self.states, number):
+            return _html(signals.not_found_page(), 404)
+        return _html(media.movie_page(number, self._media_base(request)))
+
     async def derror_handler(self, request: web.Request) -> web.StreamResponse:
         return _html(signals.deleted_page(request.match_info.get("tail", "")))
 
@@ -501,8 +524,8 @@ class Replica:
         wanted = request.query.getall("gallery", [])
         base = self._media_base(request)
         lines = []
-        for gid, state in self.states.items():
-            if wanted and gid not in wanted:
+        for state in self.states.values():
+            if wanted and state.config.id not in wanted:
                 continue
             lines.extend(json.dumps(r, ensure_ascii=False) for r in truth.records(state, base))
         body = ("\n".join(lines) + ("\n" if lines else "")).encode()
@@ -528,13 +551,13 @@ class Replica:
         self.advance()
         data = self.stats.as_dict()
         data["galleries"] = {
-            gid: {
+            self.states.name(s): {
                 "kind": s.config.kind,
                 "version": s.version,
                 "arrived": len(s.arrived),
                 "fault_deleted": len(s.fault_deleted),
             }
-            for gid, s in self.states.items()
+            for s in self.states.values()
         }
         return web.json_response(data)
 
@@ -558,6 +581,8 @@ def build_app(options: ReplicaOptions) -> web.Application:
             app.router.add_get(f"{prefix}/{page}", handler)
     app.router.add_post("/board/comment/", replica.comment_handler)
     app.router.add_post("/board/comment", replica.comment_handler)
+    for path in media_host.MOVIE_PATHS:
+        app.router.add_get(path, replica.movie_handler)
     app.router.add_get("/derror/deleted/{tail:.*}", replica.derror_handler)
     app.router.add_get("/_replica/truth", replica.truth_handler)
     app.router.add_get("/_replica/stats", replica.stats_handler)

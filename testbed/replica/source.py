@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 
-from .model import Body, Comment, GalleryConfig, Post, PostStatus
+from .model import Body, Comment, GalleryConfig, Post, PostStatus, Video
 
 
 class GallerySource(ABC):
@@ -48,6 +48,11 @@ class GallerySource(ABC):
     @abstractmethod
     def comments(self, no: int, starts: Sequence[int]) -> list[Comment]:
         """The post's comments in display order; ``starts[i]`` numbers epoch i's batch."""
+
+    def videos(self, no: int) -> tuple[Video, ...]:
+        """The videos a live post's body embeds, without generating the body (the movie
+        player page looks its numbers up across a whole gallery). None by default."""
+        return ()
 
     def survey_row(self) -> tuple[str, datetime, str] | None:
         """The survey row (title, time, visible date) if the gallery shows one."""

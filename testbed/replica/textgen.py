@@ -92,7 +92,9 @@ def body(r: random.Random, has_image: bool, image_id: str, key_parts: tuple[obje
     return Body(tuple(blocks))
 
 
-def memo_lines(r: random.Random) -> tuple[str, ...]:
+def memo_lines(r: random.Random) -> tuple[tuple[str, ...], bool]:
+    """A comment's text lines and whether it was written from the app (~5%): the site
+    appends ``  - dc App`` to such memos, which the renderers do from the flag."""
     u = r.random()
     if u < 0.45:
         line = pick(r, words.COMMENT_PHRASES)
@@ -100,11 +102,10 @@ def memo_lines(r: random.Random) -> tuple[str, ...]:
         line = sentence(r)
     else:
         line = pick(r, words.COMMENT_PHRASES) + "  " + sentence(r) + " "
-    if r.random() < 0.05:
-        line += "  - dc App"
+    via_app = r.random() < 0.05
     if r.random() < 0.015:
-        return (line, sentence(r))
-    return (line,)
+        return (line, sentence(r)), via_app
+    return (line,), via_app
 
 
 def dccon(r: random.Random, key_parts: tuple[object, ...]) -> tuple[str, str]:

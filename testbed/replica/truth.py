@@ -3,6 +3,9 @@
 Field names and normalization follow ``dccrawl/items.py`` and the contract in README.md:
 collapsed titles, nick/uid/ip split, ``body_text`` lines, absolute image URLs, ISO KST
 times; deleted posts with ``is_deleted: true`` and null content; missing numbers absent.
+Posts also say what class of writer wrote them, whether they are notices or 개념글, their
+고정닉 추천 count and their videos; comments their writer's class, whether they are voice
+replies and whether they came from the app (whose ``- dc App`` suffix is not their text).
 
 With ``media_base`` (the replica's own host, ``serve --media``) image and dccon URLs are
 the ones the pages then show, and each live post's comments are followed by its media
@@ -33,6 +36,10 @@ POST_FIELDS = (
     "body_text",
     "image_urls",
 )
+# The post's class facts: the notice and 개념글 flags under their truth names, the writer's
+# class (``model.WRITER_CLASSES``), the 고정닉 추천 count and the video iframes' URLs;
+# null for deleted posts, like the content fields.
+POST_CLASS_FIELDS = ("is_notice", "writer_class", "is_recommended", "recommend_fixed", "video_urls")
 
 
 def post_record(
@@ -51,6 +58,7 @@ def post_record(
     if status == "deleted":
         record.update(dict.fromkeys(POST_FIELDS))
         record.update(is_deleted=True, head_id=None, recommended=None, notice=None)
+        record.update(dict.fromkeys(POST_CLASS_FIELDS))
         return record
     post = state.post(no)
     body = state.body(no)
@@ -71,6 +79,11 @@ def post_record(
         head_id=post.head_id,
         recommended=post.recommended,
         notice=post.notice,
+        is_notice=post.notice,
+        writer_class=post.writer.writer_class,
+        is_recommended=post.recommended,
+        recommend_fixed=post.fixed_recommend,
+        video_urls=body.video_urls,
     )
     return record
 
@@ -82,6 +95,7 @@ def comment_records(
         yield {
             "type": "comment",
             "gallery_id": state.config.id,
+            "gallery_kind": state.config.kind,
             "post_no": no,
             "comment_no": c.no,
             "parent_no": c.parent_no,
@@ -92,6 +106,9 @@ def comment_records(
             "body_text": c.text,
             "dccon_url": media.served_url(c.dccon_url, media_base) if c.dccon_url else None,
             "is_deleted": c.deleted,
+            "writer_class": c.writer.writer_class,
+            "is_voice": c.kind == "voice",
+            "via_app": c.via_app,
         }
 
 
@@ -99,7 +116,7 @@ def media_records(state: GalleryState, no: int, media_base: str) -> Iterator[dic
     """A live post's files (images, attachments, dccons) as the image host serves them."""
     files = media.post_files(state.config.image_id, state.body(no), state.comments(no))
     for file in files:
-        yield media.record(state.config.id, no, file, media_base)
+        yield media.record(state.config.id, no, file, media_base, state.config.kind)
 
 
 def records(state: GalleryState, media_base: str | None = None) -> Iterator[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """Writer pools: each gallery has its regular members plus a stream of anonymous visitors.
 
 Members repeat across posts and comments (as regulars do), anonymous writers get fresh
-two-octet IP prefixes, and most anonymous nicks are the default ``ㅇㅇ``.
+two-octet IP prefixes, and most anonymous nicks are the default ``ㅇㅇ``. The gallery's
+staff (a manager, two sub-managers) are drawn apart: the generator gives them a few posts
+and comments of their own, so that every writer class appears in every gallery.
 """
 
 from __future__ import annotations
@@ -38,7 +40,23 @@ class WriterPool:
             kind = "fixed" if r.random() < 0.75 else "semi"
             members.append(Writer(nick=nick, kind=kind, uid=make_uid(r)))
         self.members = tuple(members)
-        self.manager = Writer(nick=pick(r, words.MEMBER_NICKS), kind="manager", uid=make_uid(r))
+        manager_nick, manager_uid = pick(r, words.MEMBER_NICKS), make_uid(r)
+        # The staff draw from their own streams, so the members above (and every post and
+        # comment drawn from them) stay what they were before the staff had variants.
+        staff = rng(seed, gallery_id, "staff")
+        self.manager = Writer(
+            nick=manager_nick, kind="manager", uid=manager_uid, fixed_nick=staff.random() < 0.7
+        )
+        # Two sub-managers: one on a fixed nick, one on a semi-fixed nick (both icons).
+        self.sub_managers = tuple(
+            Writer(
+                nick=pick(staff, words.MEMBER_NICKS),
+                kind="sub_manager",
+                uid=make_uid(staff),
+                fixed_nick=fixed,
+            )
+            for fixed in (True, False)
+        )
 
     def draw(self, r: random.Random) -> Writer:
         if r.random() < 0.62:

@@ -66,16 +66,19 @@ def rows_of(replica: ReplicaThread, path: str) -> list[dict[str, Any]]:
         ("bper", "/person/board"),
     ],
 )
-def test_each_kind_serves_lists_and_views_and_redirects_from_board(
+def test_each_kind_serves_lists_and_views_under_its_own_prefix(
     replica: ReplicaThread, truth: dict[str, list[dict[str, Any]]], gallery: str, prefix: str
 ) -> None:
+    """Every kind answers under its prefix. Under /board/, a minor id answers the redirect
+    to /mgallery/ (SITE.md §1.1); a mini or person id answers exactly what an id that
+    does not exist answers (nothing shows the site redirecting to them)."""
     newest = live_posts(truth[gallery])[0]["post_no"]
     assert fetch(replica.url(f"{prefix}/lists/?id={gallery}")).status == 200
     assert fetch(replica.url(f"{prefix}/view/?id={gallery}&no={newest}")).status == 200
-    if prefix != "/board":
-        for page in ("lists", "view"):
-            reply = fetch(replica.url(f"/board/{page}/?id={gallery}&no={newest}"))
-            assert reply.status == 200
+    for page in ("lists", "view"):
+        reply = fetch(replica.url(f"/board/{page}/?id={gallery}&no={newest}"))
+        assert reply.status == 200
+        if prefix == "/mgallery/board":
             target = re.fullmatch(
                 r'<script type="text/javascript">location\.replace\("([^"]+)"\);</script>',
                 reply.text,
@@ -83,6 +86,10 @@ def test_each_kind_serves_lists_and_views_and_redirects_from_board(
             assert target and target[1] == (
                 f"https://gall.dcinside.com{prefix}/{page}/?id={gallery}&no={newest}"
             )
+        elif prefix != "/board":
+            unknown = fetch(replica.url(f"/board/{page}/?id=nosuchgallery&no={newest}"))
+            assert (reply.status, reply.body) == (unknown.status, unknown.body)
+            assert "location.replace" not in reply.text
 
 
 def test_unknown_gallery_and_deleted_page(replica: ReplicaThread) -> None:
@@ -201,7 +208,9 @@ def test_notices_heads_and_recommended(
     recommended = [p["post_no"] for p in live_posts(truth["bmaj"]) if p["recommended"]]
     rows = rows_of(replica, "/board/lists/?id=bmaj&exception_mode=recommend&list_num=100")
     assert [int(r["data_no"]) for r in rows] == recommended[:100]
-    assert all(r["data_type"] in ("icon_recomtxt", "icon_recomimg") for r in rows)
+    kinds = {r["data_type"] for r in rows}
+    assert kinds <= {"icon_recomtxt", "icon_recomimg", "icon_recomovie", "icon_issue"}
+    assert {"icon_recomtxt", "icon_recomimg", "icon_recomovie"} <= kinds
     assert all("exception_mode=recommend" in r["href"] for r in rows)
     # 말머리: tab ids are the search_head values
     page = fetch(replica.url("/mgallery/board/lists/?id=bmin")).text

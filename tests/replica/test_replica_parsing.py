@@ -99,6 +99,33 @@ def digits(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
+# The writer's class from the gallog icon's file name (SITE.md §2.2, refresher getType).
+ICON_CLASSES = {
+    "fix_nik.gif": "fixed",
+    "nik.gif": "semi_fixed",
+    "fix_managernik.gif": "manager",
+    "managernik.gif": "manager",
+    "fix_sub_managernik.gif": "sub_manager",
+    "sub_managernik.gif": "sub_manager",
+}
+APP_SUFFIX = "- dc App"
+
+
+def writer_class(cell: HtmlElement) -> str:
+    """A writer cell's class: by its gallog icon, else anonymous (an IP), the operator
+    (운영자) or the 디시트렌드 brand (SITE.md §2.2, §4)."""
+    icons = cell.xpath(f".//a[{_has_class('writer_nikcon')}]/img/@src")
+    if icons:
+        return ICON_CLASSES[icons[0].rsplit("/", 1)[-1]]
+    if cell.xpath(f".//span[{_has_class('ip')}]") or cell.get("data-ip"):
+        return "floating"
+    names = [collapse(b.text_content()) for b in cell.xpath(".//b[not(b)]")]
+    if names == ["운영자"]:
+        return "operator"
+    assert names == ["디시트렌드"], names
+    return "brand"
+
+
 # -- list pages -------------------------------------------------------------------------------
 def parse_rows(root: HtmlElement) -> list[dict[str, Any]]:
     rows = []
@@ -140,6 +167,9 @@ def parse_rows(root: HtmlElement) -> list[dict[str, Any]]:
                 "replies": n,
                 "voice": m,
                 "nick": writer.get("data-nick") if writer is not None else None,
+                "writer_class": writer_class(writer)
+                if writer is not None and writer.get("data-nick") is not None
+                else None,
                 "uid": (writer.get("data-uid") or None) if writer is not None else None,
                 "ip": (writer.get("data-ip") or None) if writer is not None else None,
                 "writer_text": collapse(writer.text_content()) if writer is not None else None,
@@ -194,17 +224,24 @@ def parse_view(root: HtmlElement) -> dict[str, Any]:
         root, f"//div[{_has_class('writing_view_box')}]//div[{_has_class('write_div')}]"
     )
     down = one(root, f"//div[{_has_class('btn_recommend_box')}]//p[{_has_class('down_num')}]")
+    fixed = one(root, f"//div[{_has_class('btn_recommend_box')}]//p[{_has_class('sup_num')}]")
     images = []
     for img in write_div.xpath(".//img"):
         url = img.get("data-original") or img.get("src")
         if url and "gallview_loading" not in url:
             images.append(url)
+    videos = [
+        src
+        for src in write_div.xpath(".//iframe/@src")
+        if "/board/movie/movie_view?" in src or "youtube.com/embed/" in src
+    ]
     return {
         "title": collapse(one(head, f".//span[{_has_class('title_subject')}]").text_content()),
         "head": collapse(headtext.text_content()).strip("[]") if headtext is not None else None,
         "writer_nick": writer.get("data-nick"),
         "writer_uid": writer.get("data-uid") or None,
         "writer_ip": writer.get("data-ip") or None,
+        "writer_class": writer_class(writer),
         "created_at": date.get("title").replace(" ", "T") + "+09:00",
         "views": digits(one(head, f".//span[{_has_class('gall_count')}]").text_content()),
         "recommend": digits(one(root, f"//p[{_has_class('up_num')}]").text_content()),
@@ -212,6 +249,8 @@ def parse_view(root: HtmlElement) -> dict[str, Any]:
         "comment_count": digits(one(head, f".//span[{_has_class('gall_comment')}]").text_content()),
         "body_text": "\n".join(visible_lines(write_div)),
         "image_urls": images,
+        "video_urls": videos,
+        "recommend_fixed": digits(one(fixed, f"./span[{_has_class('smallnum')}]").text_content()),
         "header_recommend": digits(
             one(head, f".//span[{_has_class('gall_reply_num')}]").text_content()
         ),
@@ -223,6 +262,11 @@ def comment_record(obj: dict[str, Any], post_no: int, gallery_id: str) -> dict[s
     memo = lxml.html.fragment_fromstring(obj["memo"] or "<span></span>", create_parent="div")
     dccon = memo.xpath(f".//img[{_has_class('written_dccon')}]/@src")
     text = "\n".join(visible_lines(memo)) or None
+    via_app = text is not None and text.endswith(APP_SUFFIX)
+    if via_app and text is not None:  # the site's mark of the app, not the writer's text
+        text = text[: -len(APP_SUFFIX)].rstrip() or None
+    icon = lxml.html.fragment_fromstring(obj["gallog_icon"], create_parent="span")
+    icon.set("data-ip", obj["ip"] or "")
     reg = obj["reg_date"]
     return {
         "gallery_id": gallery_id,
@@ -236,7 +280,9 @@ def comment_record(obj: dict[str, Any], post_no: int, gallery_id: str) -> dict[s
         "body_text": html.unescape(text) if text else None,
         "dccon_url": dccon[0] if dccon else None,
         "is_deleted": obj["del_yn"] == "Y",
-        "voice": "vr=" in (obj["vr_player"] or ""),
+        "writer_class": writer_class(icon),
+        "is_voice": "vr=" in (obj["vr_player"] or ""),
+        "via_app": via_app,
     }
 
 
@@ -271,4 +317,13 @@ def test_parser_reads_real_comment_json() -> None:
     records = [comment_record(c, 16457, "hit") for c in data["comments"]]
     assert records[1]["parent_no"] == 4878040 and records[0]["parent_no"] is None
     assert records[3]["writer_uid"] == "dcin123456" and records[0]["writer_ip"] == "175.209"
-    assert records[2]["body_text"].endswith("- dc App")
+    assert records[2]["via_app"] and records[2]["body_text"].endswith("이모양임 ㅋㅋ")
+    assert not records[1]["via_app"]
+    assert [r["writer_class"] for r in records] == ["floating", "floating", "floating", "fixed"]
+    assert not any(r["is_voice"] for r in records)
+
+
+def test_parser_reads_the_writer_classes_of_the_real_rows() -> None:
+    text = (SAMPLES / "list-rows-granblue-2024.html").read_text(encoding="utf-8")
+    root = doc(f"<table class='gall_list'><tbody class='listwrap2'>{text}</tbody></table>")
+    assert [r["writer_class"] for r in parse_rows(root)] == ["operator", "fixed"]

@@ -15,7 +15,7 @@ from testbed.replica.clock import KST, parse_now
 from testbed.replica.model import GALLTYPES, PREFIXES
 from testbed.replica.options import GallerySpec, ReplicaOptions
 from testbed.replica.process import ReplicaProcess, ReplicaThread
-from tests.crawling import POST_FIELDS, replica_truth
+from tests.crawling import COMMENT_FIELDS, POST_FIELDS, replica_truth
 from tests.replica.test_replica_parsing import (
     comment_record,
     doc,
@@ -86,7 +86,7 @@ def crawl(server: ReplicaThread, gallery_id: str, kind: str) -> dict[str, Any]:
             if not real:
                 break
             for obj in real:
-                record = comment_record(obj, no, gallery_id)
+                record = {"gallery_kind": kind, **comment_record(obj, no, gallery_id)}
                 record["created_at"] = reg_date_to_iso(record.pop("reg_date"), now)
                 comments.append(record)
             page += 1
@@ -118,12 +118,22 @@ def test_served_pages_carry_exactly_the_truth(replica: ReplicaThread, spec: str)
         "comment_count",
         "body_text",
         "image_urls",
+        "writer_class",
+        "recommend_fixed",
+        "video_urls",
     )
     for no, page in crawled["posts"].items():
         expected = truth_posts[no]
         assert {f: page[f] for f in fields} == {f: expected[f] for f in fields}, no
         row = page["row"]
         assert row["title"] == expected["title"]
+        assert row["writer_class"] == expected["writer_class"]
+        assert (row["data_type"] == "icon_notice") == expected["is_notice"] == expected["notice"]
+        if row["data_type"] != "icon_issue":
+            recommended = row["data_type"] in ("icon_recomtxt", "icon_recomimg", "icon_recomovie")
+            assert recommended == expected["is_recommended"] == expected["recommended"]
+            movie = row["data_type"] in ("icon_movie", "icon_recomovie")
+            assert movie == bool(expected["video_urls"])
         assert (row["nick"], row["uid"], row["ip"]) == (
             expected["writer_nick"],
             expected["writer_uid"],
@@ -137,7 +147,7 @@ def test_served_pages_carry_exactly_the_truth(replica: ReplicaThread, spec: str)
     truth_comments = [
         {k: v for k, v in r.items() if k != "type"} for r in truth if r["type"] == "comment"
     ]
-    got = [{k: v for k, v in c.items() if k != "voice"} for c in crawled["comments"]]
+    got = crawled["comments"]
     key = lambda c: (c["post_no"], c["comment_no"])  # noqa: E731
     assert sorted(got, key=key) == sorted(truth_comments, key=key)
     # Deleted posts answer the deleted script, never-existing numbers 404.
@@ -180,7 +190,31 @@ def test_cli_truth_equals_the_servers_truth_and_is_deterministic() -> None:
         assert fetch(server.url("/mgallery/board/lists/?id=cli")).status == 200
     post = next(r for r in printed if r["type"] == "post" and not r["is_deleted"])
     # Every field the crawl tests compare (tests/crawling.py), and the replica's own.
-    assert set(post) == {"type", *POST_FIELDS, "head_id", "recommended", "notice"}
+    assert set(post) == {
+        "type",
+        *POST_FIELDS,
+        "head_id",
+        "recommended",
+        "notice",
+        "is_notice",
+        "writer_class",
+        "is_recommended",
+        "recommend_fixed",
+        "video_urls",
+    }
+    deleted = next(r for r in printed if r["type"] == "post" and r["is_deleted"])
+    assert set(deleted) == set(post)
+    for key in ("is_notice", "writer_class", "is_recommended", "recommend_fixed", "video_urls"):
+        assert deleted[key] is None, key
+    comment = next(r for r in printed if r["type"] == "comment")
+    assert set(comment) == {
+        "type",
+        *COMMENT_FIELDS,
+        "gallery_kind",
+        "writer_class",
+        "is_voice",
+        "via_app",
+    }
 
 
 def test_a_later_epoch_changes_counts_and_edits_deterministically() -> None:
