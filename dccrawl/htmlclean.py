@@ -82,11 +82,32 @@ _IMAGE_SOURCES = ("data-original", "data-src", "src")
 
 
 class CleanBody(NamedTuple):
-    """A post body three ways: safe HTML, visible text, and its image URLs in order."""
+    """A post body four ways: safe HTML, visible text, its image URLs and its video URLs."""
 
     html: str
     text: str
     image_urls: tuple[str, ...]
+    video_urls: tuple[str, ...] = ()
+
+
+# Videos: the site's own player page (uploaded videos) and the embeds it allows. Such an
+# iframe is kept as a plain link (``a.dccrawl-video``): the reader keeps the video, the
+# stored HTML runs nothing. Its link text is the URL, left out of ``body_text`` (a video
+# is no text the writer wrote).
+_VIDEO_SOURCES = re.compile(
+    r"^https?://(?:[a-z0-9-]+\.)*(?:"
+    r"dcinside\.com/(?:board/)?movie/|"
+    r"youtube(?:-nocookie)?\.com/(?:embed|shorts|watch)|youtu\.be/|"
+    r"player\.vimeo\.com/video/|tv\.naver\.com/embed/|play-tv\.kakao\.com/embed/|"
+    r"(?:player|clips)\.twitch\.tv/|(?:www\.)?dailymotion\.com/embed/|"
+    r"serviceapi\.nmv\.naver\.com/)",
+    re.IGNORECASE,
+)
+VIDEO_LINK_CLASS = "dccrawl-video"
+_VIDEO_LINK = re.compile(
+    r'<a class="' + VIDEO_LINK_CLASS + r'"[^>]*>.*?</a>', re.IGNORECASE | re.DOTALL
+)
+_IFRAMES = etree.XPath("descendant::iframe[@src] | descendant::video[not(@data-src)]")
 
 
 def _fragment(raw: str) -> lxml.html.HtmlElement | None:
@@ -179,6 +200,39 @@ def absolute_url(url: object, base_url: str | None = None) -> str | None:
     return text
 
 
+def is_video_url(url: str | None) -> bool:
+    """Whether an iframe's ``src`` is a video player (the site's own, or an allowed embed)."""
+    return bool(url) and _VIDEO_SOURCES.match(url.strip()) is not None  # type: ignore[union-attr]
+
+
+def _keep_videos(root: lxml.html.HtmlElement, base_url: str | None) -> tuple[str, ...]:
+    """Replace each video iframe by a link to it (in place); the video URLs in body order.
+
+    An ordinary ``<video>`` (not the site's GIF-as-video, which has ``data-src``) stays,
+    its first ``source`` counted as a video URL. Other iframes are left for the noise
+    filter (ads, trackers)."""
+    urls: list[str] = []
+    for el in _IFRAMES(root):
+        if el.tag == "video":
+            source = el.get("src") or next((s.get("src") for s in el.iter("source")), None)
+            url = absolute_url(source, base_url)
+            if url and url not in urls:
+                urls.append(url)
+            continue
+        url = absolute_url(el.get("src"), base_url)
+        if url is None or not is_video_url(url):
+            continue
+        if url not in urls:
+            urls.append(url)
+        link = lxml.html.Element("a", {"class": VIDEO_LINK_CLASS, "href": url})
+        link.text = url
+        link.tail = el.tail
+        parent = el.getparent()
+        if parent is not None:
+            parent.replace(el, link)
+    return tuple(urls)
+
+
 def _image_urls(root: lxml.html.HtmlElement, base_url: str | None) -> tuple[str, ...]:
     """Real image URLs in body order, lazy-load attributes first, placeholders and repeats skipped.
 
@@ -204,7 +258,8 @@ def clean_body(raw_html: str, base_url: str | None = None) -> CleanBody:
     """Clean a post body once and give its HTML, text and images.
 
     ``raw_html`` is the inner HTML of ``div.write_div`` (or of
-    ``div.writing_view_box`` on pages without one). Removed everywhere:
+    ``div.writing_view_box`` on pages without one). Video players become links
+    (:func:`_keep_videos`). Removed everywhere:
     ``script, style, noscript, template, iframe, ins``, the ad boxes
     (``.adsbygoogle``, ``.adv-groupin``, ``#zzbang_div``, ``#zzbang_ad``, Taboola),
     HTML comments, ``on*`` handler attributes and ``javascript:`` URLs.
@@ -215,9 +270,11 @@ def clean_body(raw_html: str, base_url: str | None = None) -> CleanBody:
     root = _fragment(raw_html)
     if root is None:
         return CleanBody("", text_lines(html.unescape(re.sub(r"<[^>]*>", "\n", raw_html))), ())
+    videos = _keep_videos(root, base_url)
     _strip_noise(root)
     markup = inner_html(root)
-    return CleanBody(markup, html_text(markup), _image_urls(root, base_url))
+    text_markup = _VIDEO_LINK.sub("", markup) if videos else markup
+    return CleanBody(markup, html_text(text_markup), _image_urls(root, base_url), videos)
 
 
 def body_html(raw_html: object, base_url: str | None = None) -> str:
@@ -235,8 +292,15 @@ def image_urls(raw_html: object, base_url: str | None = None) -> list[str]:
     return list(clean_body(raw_html, base_url).image_urls) if isinstance(raw_html, str) else []
 
 
+def video_urls(raw_html: object, base_url: str | None = None) -> list[str]:
+    """The body's video URLs in order: player iframes and ``<video>`` sources."""
+    return list(clean_body(raw_html, base_url).video_urls) if isinstance(raw_html, str) else []
+
+
 # -------------------------------------------------------------------- comment memos
 
+# The app's mark after a memo: "  - dc App" (2021 REAL sample); spaces around the dash vary.
+_APP_SUFFIX = re.compile(r"\s*-\s*dc\s*App\s*$")
 _BREAK = re.compile(r"<\s*+br\s*+/?\s*+>|<\s*+/\s*+(?:p|div|li)\s*+>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")
 _DCCON_IMG = etree.XPath(
@@ -253,7 +317,15 @@ def memo_text(memo: object) -> str | None:
     if not isinstance(memo, str) or not memo.strip():
         return None
     text = _TAG.sub("", _BREAK.sub("\n", CONTROL_CHARACTERS.sub("", memo)))
-    return text_lines(html.unescape(text)) or None
+    return _APP_SUFFIX.sub("", text_lines(html.unescape(text))) or None
+
+
+def memo_via_app(memo: object) -> bool:
+    """Whether the memo ends with the ``- dc App`` mark of comments written in the app
+    (taken out of the text by :func:`memo_text`)."""
+    if not isinstance(memo, str) or "App" not in memo:
+        return False
+    return _APP_SUFFIX.search(html.unescape(_TAG.sub("", memo))) is not None
 
 
 def dccon_url(memo: object, base_url: str | None = None) -> str | None:

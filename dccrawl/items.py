@@ -38,6 +38,13 @@ class Post(scrapy.Item):
     is_deleted = scrapy.Field()  # bool
     url = scrapy.Field()  # str: canonical view URL (id and no only)
     crawled_at = scrapy.Field()  # datetime (KST): when the view page was fetched
+    # What the list row and the page show besides (issue 15). The list flags are None
+    # where no list row was read (a posts=A-B backfill): unknown, not false.
+    is_notice = scrapy.Field()  # bool | None: a pinned notice (운영자/매니저 announcements, rules)
+    is_recommended = scrapy.Field()  # bool | None: 개념글 (an icon_recom* row, or the 개념글 list)
+    writer_class = scrapy.Field()  # str | None: dccrawl.site.writers.WRITER_CLASSES
+    recommend_fixed = scrapy.Field()  # int | None: 고정닉 추천 (members' share of recommend)
+    video_urls = scrapy.Field()  # list[str]: video players and embeds in body order
 
 
 class MediaPost(Post):
@@ -50,6 +57,9 @@ class MediaPost(Post):
     """
 
     attachments = scrapy.Field()  # list[dict]: {"url": str, "filename": str | None}, page order
+    # list[dict]: {"url": the player page, "file": the file it plays or None}, body order:
+    # the uploaded videos among video_urls (embeds have no file to keep).
+    videos = scrapy.Field()
 
 
 class Comment(scrapy.Item):
@@ -67,6 +77,9 @@ class Comment(scrapy.Item):
     dccon_url = scrapy.Field()  # str | None
     is_deleted = scrapy.Field()  # bool
     crawled_at = scrapy.Field()  # datetime (KST)
+    writer_class = scrapy.Field()  # str | None: dccrawl.site.writers.WRITER_CLASSES
+    is_voice = scrapy.Field()  # bool: a voice reply (보이스리플)
+    via_app = scrapy.Field()  # bool: written in the app (its "- dc App" mark, not in body_text)
 
 
 class CommentBatch(scrapy.Item):
@@ -98,6 +111,8 @@ class PageFailure(scrapy.Item):
     reason = scrapy.Field()  # str: why it was given up
     arguments = scrapy.Field()  # dict[str, str]: the crawl's spider arguments (for retry)
     follow_pages = scrapy.Field()  # bool: list pages: the pages after it were never reached
+    # dict | None: view pages reached from a list row: {"comments", "is_notice", "is_recommended"}
+    list_row = scrapy.Field()
     seen_at = scrapy.Field()  # datetime (KST): when it was given up
 
 

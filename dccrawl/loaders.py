@@ -45,6 +45,7 @@ from dccrawl.site.comments import RawComment
 from dccrawl.site.lists import ListRow
 from dccrawl.site.urls import KINDS
 from dccrawl.site.views import ViewPage
+from dccrawl.site.writers import WRITER_CLASSES, writer_class
 
 if TYPE_CHECKING:
     pass
@@ -89,6 +90,19 @@ def _images_in_body(value: object, loader_context: Context) -> list[str]:
     for html in value if isinstance(value, list) else [value]:
         urls.extend(htmlclean.image_urls(html, loader_context.get("base_url")))
     return urls
+
+
+def _videos_in_body(value: object, loader_context: Context) -> list[str]:
+    return (
+        htmlclean.video_urls(value, loader_context.get("base_url"))
+        if isinstance(value, str)
+        else []
+    )
+
+
+def _writer_class(value: object) -> str | None:
+    """Only the vocabulary of ``dccrawl.site.writers`` is a writer class."""
+    return value if value in WRITER_CLASSES else None
 
 
 def _absolute_url(value: object, loader_context: Context) -> str | None:
@@ -138,11 +152,14 @@ class _KstLoader(CompiledItemLoader):
         if crawled_at is not None:
             self.add_value("crawled_at", crawled_at)
 
-    def _add_writer(self, nick: object, uid: object, ip: object, text: object) -> None:
+    def _add_writer(
+        self, nick: object, uid: object, ip: object, text: object, icon: str | None = None
+    ) -> None:
         writer = normalize.resolve_writer(nick, uid, ip, text)
         self.add_value("writer_nick", writer.nick)
         self.add_value("writer_uid", writer.uid)
         self.add_value("writer_ip", writer.ip)
+        self.add_value("writer_class", writer_class(icon, writer.uid, writer.ip, writer.nick))
 
 
 class PostLoader(_KstLoader):
@@ -151,6 +168,7 @@ class PostLoader(_KstLoader):
     default_item_class = Post
     _defaults: ClassVar[dict[str, Any]] = {
         "image_urls": [],
+        "video_urls": [],
         "is_deleted": False,
         "attachments": [],  # only MediaPost has the field
     }
@@ -180,6 +198,12 @@ class PostLoader(_KstLoader):
     crawled_at_in = MapCompose(_crawled_at)
     attachments_in = MapCompose(_attachment)
     attachments_out = Identity()
+    is_notice_in = MapCompose(normalize.parse_bool)
+    is_recommended_in = MapCompose(normalize.parse_bool)
+    writer_class_in = MapCompose(_writer_class)
+    recommend_fixed_in = MapCompose(normalize.parse_count)
+    video_urls_in = MapCompose(_absolute_url)
+    video_urls_out = Compose(_unique)
 
     def add_view(self, view: ViewPage) -> PostLoader:
         """Add every field a parsed view page carries (incl. gallery id and post number)."""
@@ -187,15 +211,19 @@ class PostLoader(_KstLoader):
         self.add_value("post_no", view.context.post_no)
         self.add_value("title", view.title)
         self.add_value("head", view.head)
-        self._add_writer(view.writer_nick, view.writer_uid, view.writer_ip, view.writer_text)
+        self._add_writer(
+            view.writer_nick, view.writer_uid, view.writer_ip, view.writer_text, view.writer_icon
+        )
         self.add_value("created_at", [view.date_title, view.date_text])
         self.add_value("views", view.views)
         self.add_value("recommend", view.recommend)
+        self.add_value("recommend_fixed", view.recommend_fixed)
         self.add_value("downvotes", view.downvotes)
         self.add_value("comment_count", view.comment_count)
         self.add_value("body_html", view.body_html)
         self.add_value("body_text", view.body_html)
         self.add_value("image_urls", view.body_html, _images_in_body)
+        self.add_value("video_urls", view.body_html, _videos_in_body)
         return self
 
     def add_attachments(self, view: ViewPage) -> PostLoader:
@@ -209,7 +237,9 @@ class PostLoader(_KstLoader):
         self.add_value("post_no", row.post_no)
         self.add_value("title", row.title)
         self.add_value("head", row.head)
-        self._add_writer(row.writer_nick, row.writer_uid, row.writer_ip, row.writer_text)
+        self._add_writer(
+            row.writer_nick, row.writer_uid, row.writer_ip, row.writer_text, row.writer_icon
+        )
         self.add_value("created_at", [row.date_title, row.date_text])
         self.add_value("views", row.views)
         self.add_value("recommend", row.recommend)
@@ -221,7 +251,7 @@ class CommentLoader(_KstLoader):
     """Builds a :class:`~dccrawl.items.Comment` from one row of the comment API."""
 
     default_item_class = Comment
-    _defaults: ClassVar[dict[str, Any]] = {"is_deleted": False}
+    _defaults: ClassVar[dict[str, Any]] = {"is_deleted": False, "is_voice": False, "via_app": False}
 
     gallery_id_in = MapCompose(normalize.clean_text)
     post_no_in = MapCompose(normalize.parse_int)
@@ -236,6 +266,9 @@ class CommentLoader(_KstLoader):
     dccon_url_in = MapCompose(_dccon_url)
     is_deleted_in = MapCompose(normalize.parse_bool)
     crawled_at_in = MapCompose(_crawled_at)
+    writer_class_in = MapCompose(_writer_class)
+    is_voice_in = MapCompose(normalize.parse_bool)
+    via_app_in = MapCompose(htmlclean.memo_via_app)
 
     def add_comment(self, comment: RawComment) -> CommentLoader:
         """Add every field of a parsed comment row (``post_no`` from its ``parent``)."""
@@ -254,10 +287,13 @@ class CommentLoader(_KstLoader):
         yield "writer_nick", writer.nick
         yield "writer_uid", writer.uid
         yield "writer_ip", writer.ip
+        yield "writer_class", writer_class(comment.writer_icon, writer.uid, writer.ip, writer.nick)
         yield "created_at", comment.reg_date
         yield "body_text", comment.memo
         yield "dccon_url", comment.memo
         yield "is_deleted", comment.is_deleted
+        yield "is_voice", comment.has_voice
+        yield "via_app", comment.memo
 
     @classmethod
     def load_comments(

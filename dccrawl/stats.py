@@ -32,6 +32,8 @@ BROWSER_FALLBACKS = "dccrawl/browser/fallbacks"  # posts whose comment endpoint 
 BROWSER_PAGES = "dccrawl/browser/view_pages"  # view pages rendered (fallbacks and render=comments)
 RENDERED_COMMENT_PAGES = "dccrawl/browser/comment_pages"  # comment pages read from rendered DOM
 FAILED_REASON = "dccrawl/failed_reason"  # set when the whole run failed: why
+USAGE_ERROR = "dccrawl/usage_error"  # set when the arguments cannot be crawled as given: why
+KIND_PROBES = "dccrawl/kind_probes"  # list requests made to find the gallery's kind
 BACKOFFS = "dccrawl/backoff/count"  # 429/503/rate-limit answers that slowed the crawl down
 BACKOFF_MAX_DELAY = "dccrawl/backoff/max_delay"  # the longest delay between requests they caused
 MEDIA_DOWNLOADED = "dccrawl/media/downloaded"  # files fetched (200, not empty)

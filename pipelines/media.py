@@ -87,11 +87,17 @@ class MediaSpec:
 
     gallery_id: str
     post_no: int
-    kind: str  # "image" | "attachment" | "dccon"
-    position: int  # images/attachments: 1-based order; dccon: the comment's number
-    url: str
+    kind: str  # "image" | "attachment" | "dccon" | "video"
+    position: int  # images/attachments/videos: 1-based order; dccon: the comment's number
+    url: str  # the URL recorded (source_url): for a video, its player page
     filename: str | None  # the name the page shows (attachments)
     referer: str | None  # the post's view page
+    # What to download when it is not ``url``: a video's file (None: its page names none).
+    fetch: str | None = None
+
+    @property
+    def fetchable(self) -> bool:
+        return self.kind != "video" or self.fetch is not None
 
 
 @dataclass(frozen=True)
@@ -214,9 +220,12 @@ class PostMediaPipeline(FilesPipeline):
             del self._items[id(item)]
         if item_kind(adapter) == "post":
             images = sum(s.kind == "image" for s in specs)
-            attachments = len(specs) - images
+            videos = sum(s.kind == "video" for s in specs)
+            attachments = len(specs) - images - videos
             gallery_id, post_no = item_key(adapter, "post")  # type: ignore[misc]
-            await self.rows.add_post(gallery_id, post_no, images, attachments, media.rows)
+            await self.rows.add_post(
+                gallery_id, post_no, images, attachments, media.rows, videos=videos
+            )
         else:
             await self.rows.add_rows(media.rows)
         return item
@@ -244,11 +253,11 @@ class PostMediaPipeline(FilesPipeline):
         media = self._items[id(item)]
         for spec in media.specs:
             known = media.known.get(spec.url)
-            if _gone(known):
-                continue  # item_completed keeps its recorded failure
+            if _gone(known) or not spec.fetchable:
+                continue  # item_completed keeps its recorded failure, or records why
             media.requests.append(
                 Request(
-                    spec.url,
+                    spec.fetch or spec.url,
                     headers={"Referer": spec.referer} if spec.referer else None,
                     meta={_SPEC_META: spec, _KNOWN_META: known},
                     callback=NO_CALLBACK,
@@ -324,6 +333,9 @@ class PostMediaPipeline(FilesPipeline):
             if _gone(known):
                 self.stats.inc_value(S.MEDIA_SKIPPED_GONE)
                 outcome = FileOutcome.known(known)
+            elif not spec.fetchable:
+                self.stats.inc_value(S.MEDIA_FAILED)
+                outcome = FileOutcome.failed("the player page names no file")
             else:
                 ok, value = next(outcomes)
                 outcome = value if ok and isinstance(value, FileOutcome) else self._failure(value)
@@ -385,6 +397,11 @@ class PostMediaPipeline(FilesPipeline):
             specs += [
                 MediaSpec(gallery_id, post_no, "attachment", i, a["url"], a["filename"], referer)
                 for i, a in enumerate(attachments or [], 1)
+            ]
+            videos = adapter.get("videos") if "videos" in adapter else None
+            specs += [
+                MediaSpec(gallery_id, post_no, "video", i, v["url"], None, referer, v.get("file"))
+                for i, v in enumerate(videos or [], 1)
             ]
             return specs
         if kind == "comment" and key is not None and self.mode == "all":

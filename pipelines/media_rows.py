@@ -78,10 +78,17 @@ class MediaRowWriter:
             raise database_unavailable(self.stats, self.target, exc) from None
 
     async def add_post(
-        self, gallery_id: str, post_no: int, images: int, attachments: int, rows: list[MediaRow]
+        self,
+        gallery_id: str,
+        post_no: int,
+        images: int,
+        attachments: int,
+        rows: list[MediaRow],
+        *,
+        videos: int = 0,
     ) -> None:
         """A live post's rows, and its counts: its rows at higher positions are stale."""
-        for entry in post_entries(gallery_id, post_no, images, attachments, rows):
+        for entry in post_entries(gallery_id, post_no, images, attachments, rows, videos=videos):
             await self.writer.add(entry)
 
     async def add_rows(self, rows: list[MediaRow]) -> None:

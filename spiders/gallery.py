@@ -10,8 +10,11 @@ Arguments (all strings, as scrapyd passes them; checked before any request):
     The gallery id, as in ``?id=`` of the site's URLs, e.g. ``programming``.
 ``kind``
     ``major`` (/board/), ``minor`` (/mgallery/board/), ``mini`` (/mini/board/)
-    or ``person`` (/person/board/). Default: detected from the site's own
-    redirect answer to a /board/ list request.
+    or ``person`` (/person/board/). Default: found by probing the four prefixes
+    (one small list request each, counted in ``dccrawl/kind_probes``): the kind
+    whose list page is this gallery's own (its ``gallery_id``/``_GALLTYPE_``
+    inputs). An id that is a gallery under two prefixes stops the crawl (exit 2)
+    rather than guess which one was meant.
 ``pages=A-B``
     List pages to follow (``A-`` means to the last page). Default: all.
 ``posts=A-B``
@@ -92,7 +95,7 @@ from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.middlewares import PAGE_META, SIGNAL_META
 from dccrawl.normalize import best_time
 from dccrawl.site import comments as comment_pages
-from dccrawl.site import lists, rendered, urls, views
+from dccrawl.site import lists, rendered, urls, videos, views
 from dccrawl.site.errors import PageError, RefusedPage
 from dccrawl.site.signals import PageSignal, classify
 
@@ -115,6 +118,8 @@ LIST_COMMENTS_META = "list_comments"
 # A list request's meta: False for a page read again from the failure ledger whose
 # following pages were read already (its rows are wanted, not its pager).
 FOLLOW_META = "follow_pages"
+# A view request's meta: (is_notice, is_recommended) of the post's list row, if it had one.
+LIST_FLAGS_META = "list_flags"
 
 
 @dataclass(slots=True)
@@ -142,6 +147,10 @@ class CommentThread:
 
 class GalleryFailed(Exception):
     """The whole crawl cannot go on (unknown gallery, wrong kind); the message says why."""
+
+
+class GalleryAmbiguous(GalleryFailed):
+    """The gallery id names galleries of more than one kind: the user must say which."""
 
 
 def _signal(response: Response, page: str) -> PageSignal:
@@ -217,6 +226,12 @@ class GallerySpider(scrapy.Spider):
         logger.error("%s", message)
         self.crawler.stats.set_value(S.FAILED_REASON, message)
 
+    def _usage_error(self, message: str) -> None:
+        """The arguments cannot be crawled as given; exit 2 with this one line."""
+        assert self.crawler.stats is not None
+        logger.error("%s", message)
+        self.crawler.stats.set_value(S.USAGE_ERROR, message)
+
     def _give_up(
         self,
         url: str,
@@ -225,12 +240,15 @@ class GallerySpider(scrapy.Spider):
         page_kind: str,
         post_no: int | None = None,
         follow_pages: bool = False,
+        list_row: dict[str, Any] | None = None,
     ) -> Iterator[PageFailure]:
         """One page is lost for good: say which and why, count it, record it in the failure
         ledger (``page_kind`` list/view/comments; ``post_no`` for the latter two), go on."""
         self._count(S.PAGES_FAILED)
         logger.error("Gave up on %s: %s", url, why)
-        yield from self._record(url, why, page_kind, post_no, follow_pages)
+        yield from self._record(
+            url, why, page_kind, post_no, follow_pages=follow_pages, list_row=list_row
+        )
 
     def _record(
         self,
@@ -238,7 +256,9 @@ class GallerySpider(scrapy.Spider):
         why: str,
         page_kind: str,
         post_no: int | None = None,
+        *,
         follow_pages: bool = False,
+        list_row: dict[str, Any] | None = None,
     ) -> Iterator[PageFailure]:
         """The failure ledger's item for a lost page (none if this job recorded it already).
 
@@ -256,8 +276,21 @@ class GallerySpider(scrapy.Spider):
             reason=why,
             arguments=self.raw_arguments,
             follow_pages=follow_pages,
+            list_row=list_row,
             seen_at=datetime.now(KST),
         )
+
+    @staticmethod
+    def _list_row_of(meta: dict[str, Any]) -> dict[str, Any] | None:
+        """What a view request's list row showed, for its ledger row (None: no list row)."""
+        flags = meta.get(LIST_FLAGS_META)
+        if flags is None:
+            return None
+        return {
+            "comments": meta.get(LIST_COMMENTS_META),
+            "is_notice": flags[0],
+            "is_recommended": flags[1],
+        }
 
     def _done(self, page_kind: str, path: str) -> PageDone:
         """The item that clears a page from the failure ledger: it was read."""
@@ -279,7 +312,8 @@ class GallerySpider(scrapy.Spider):
         if kind in ("view", "comments") and isinstance(post_no, int):
             rendered = request.meta.get("playwright")
             page_kind = "view" if kind == "view" and not rendered else "comments"
-            return list(self._record(request.url, why, page_kind, post_no))
+            listed = self._list_row_of(request.meta) if page_kind == "view" else None
+            return list(self._record(request.url, why, page_kind, post_no, list_row=listed))
         return []
 
     # --- start: find the gallery's kind, then the first requests -------------------
@@ -287,10 +321,11 @@ class GallerySpider(scrapy.Spider):
     def _restore_state(self, spider: scrapy.Spider) -> None:
         """A resumed JOBDIR job knows its gallery's kind before any queued request is answered.
 
-        Scrapy's SpiderState extension loads ``self.state`` in ``spider_opened`` (its
-        handler runs before this one), and the engine answers requests only after
-        that signal: requests queued by the stopped run (view and comment pages) then
-        never reach a callback of a spider that does not yet know where it is."""
+        Scrapy's SpiderState extension loads ``self.state`` in ``spider_opened``; whether
+        its handler runs before this one depends on the order Scrapy connected them
+        (measured on 2.19: after), so :meth:`start` calls this again. Requests queued by
+        the stopped run (view and comment pages) must never reach a callback of a
+        spider that does not yet know where it is."""
         state = getattr(self, "state", None)
         if self.kind is None and isinstance(state, dict) and state.get("kind"):
             self.kind = str(state["kind"])
@@ -299,9 +334,16 @@ class GallerySpider(scrapy.Spider):
             )
 
     async def start(self) -> AsyncIterator[Any]:
+        # Again here: Scrapy connects the spider's handlers before its extensions', so in
+        # spider_opened the SpiderState extension may not have loaded the state yet. start()
+        # runs after every spider_opened handler and before any queued answer is parsed.
+        self._restore_state(self)
         if self.kind is None:
             try:
                 self.kind = await self._detect_kind()
+            except GalleryAmbiguous as failure:
+                self._usage_error(str(failure))
+                return
             except GalleryFailed as failure:
                 self._fail(str(failure))
                 return
@@ -320,25 +362,64 @@ class GallerySpider(scrapy.Spider):
             yield self._list_request(self.args.pages.first if self.args.pages else 1)
 
     async def _detect_kind(self) -> str:
-        """Ask /board/lists/ for the gallery: the site redirects other kinds by script."""
-        url = urls.list_url(self.gallery, "major", page=1, list_num=30, base_url=self.base_url)
+        """Probe the four prefixes; the one kind whose list page is this gallery's own.
+
+        A list page answered under a prefix is confirmed by the page itself (its
+        ``gallery_id`` and ``_GALLTYPE_`` inputs), never taken from the prefix alone.
+        The minor-gallery redirect of ``/board/`` (the site's own answer for a minor id,
+        SITE.md §1.1) is recorded as evidence; the ``/mgallery/`` probe confirms it.
+        """
+        found: list[str] = []
+        seen: list[str] = []
+        failures: list[str] = []
+        for kind in urls.KINDS:
+            answer = await self._probe_kind(kind)
+            seen.append(f"{urls.list_url(self.gallery, kind, base_url='')} {answer}")
+            if answer == "is this gallery":
+                found.append(kind)
+            elif answer.startswith("could not"):
+                failures.append(answer)
+        logger.info("Gallery %s: %s", self.gallery, "; ".join(seen))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise GalleryAmbiguous(
+                f"Gallery id {self.gallery!r} is a gallery of more than one kind on "
+                f"{self.base_url} ({', '.join(found)}): say which with "
+                + " or ".join(f"-a kind={kind}" for kind in found)
+            )
+        if failures:
+            raise GalleryFailed(
+                f"Could not tell the kind of gallery {self.gallery!r}: {'; '.join(failures)}; "
+                "pass -a kind=... to skip this"
+            )
+        raise GalleryFailed(f"Gallery {self.gallery!r} does not exist on {self.base_url}")
+
+    async def _probe_kind(self, kind: str) -> str:
+        """What one prefix answers for the gallery id, in words for the log."""
+        url = urls.list_url(self.gallery, kind, page=1, list_num=30, base_url=self.base_url)  # type: ignore[arg-type]
         assert self.crawler.engine is not None
         request = Request(url, dont_filter=True, meta={PAGE_META: "list"})
+        self._count(S.KIND_PROBES)
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception as error:
-            raise GalleryFailed(f"Could not reach {url}: {error}") from error
+            return f"could not reach {url}: {error}"
         signal = _signal(response, "list")
+        if signal.kind == "redirect":
+            return f"redirects to a {signal.target_kind or 'other'} gallery"
         if signal.kind == "unknown_gallery":
-            raise GalleryFailed(f"Gallery {self.gallery!r} does not exist on {self.base_url}")
-        if signal.kind == "redirect" and signal.target_kind:
-            return signal.target_kind
-        if signal.kind == "ok":
-            return "major"
-        raise GalleryFailed(
-            f"Could not tell the kind of gallery {self.gallery!r}: {url} answered "
-            f"{response.status} ({signal.kind}: {signal.reason}); pass -a kind=... to skip this"
-        )
+            return "has no such gallery"
+        if signal.kind != "ok":
+            return f"could not read {url}: {response.status} ({signal.kind}: {signal.reason})"
+        try:
+            page = lists.parse_list_page(response.text)
+        except PageError as error:
+            return f"could not read {url}: {error.reason}"
+        galltype = urls.kind_from_galltype(page.galltype) if page.galltype else None
+        if page.gallery_id not in (None, self.gallery) or galltype not in (None, kind):
+            return f"lists another gallery ({page.gallery_id} {page.galltype})"
+        return "is this gallery"
 
     async def _backfill_requests(self, last: int) -> AsyncIterator[Request | PageFailure]:
         """View requests for posts=A-``last``, newest first, made only as fast as they are
@@ -394,7 +475,13 @@ class GallerySpider(scrapy.Spider):
             elif failure.page_kind == "posts":
                 ranges.append(failure)
             elif failure.post_no is not None:  # view, comments: the view page reads both
-                request = self._view_request(failure.post_no)
+                listed = failure.list_row or {}
+                flags = (
+                    (bool(listed.get("is_notice")), bool(listed.get("is_recommended")))
+                    if listed
+                    else None
+                )
+                request = self._view_request(failure.post_no, listed.get("comments"), flags=flags)
                 if request is not None:
                     yield request
         for failure in ranges:
@@ -472,12 +559,13 @@ class GallerySpider(scrapy.Spider):
         yield self._done("list", _path(response.url))
         self._count(S.LIST_RECHECKS if response.meta["recheck"] else S.LIST_PAGES)
         for kind in page.row_kinds if not response.meta["recheck"] else ():
-            if kind != "post":
+            if kind not in ("post", "notice"):
                 self._count(f"{S.ROWS_SKIPPED}/{kind}")
 
-        for row in page.rows:
+        # Notices first (every page repeats them: the job asks for each once).
+        for row in (*page.notices, *page.rows):
             if self._row_wanted(row):
-                request = self._view_request(row.post_no, self._row_comments(row))
+                request = self._view_request(row.post_no, self._row_comments(row), row)
                 if request is not None:
                     yield request
         if response.meta["recheck"] or not response.meta.get(FOLLOW_META, True):
@@ -585,9 +673,17 @@ class GallerySpider(scrapy.Spider):
         """The view page's path and query: the failure ledger's name for the post's pages."""
         return _path(self._view_url(post_no))
 
-    def _view_request(self, post_no: int, list_comments: int | None = None) -> Request | None:
+    def _view_request(
+        self,
+        post_no: int,
+        list_comments: int | None = None,
+        row: lists.ListRow | None = None,
+        *,
+        flags: tuple[bool, bool] | None = None,
+    ) -> Request | None:
         """The view page of ``post_no`` (once per job); ``list_comments`` is its list row's
-        comment count, for a view page that does not show its own."""
+        comment count, for a view page that does not show its own; ``row`` the list row
+        whose flags (notice, 개념글) only the list shows."""
         if post_no in self._requested_posts:
             return None
         self._requested_posts.add(post_no)
@@ -597,8 +693,18 @@ class GallerySpider(scrapy.Spider):
             callback=self.parse_view,
             errback=self.on_error,
             priority=PRIORITY_VIEW,
-            meta={PAGE_META: "view", "post_no": post_no, LIST_COMMENTS_META: list_comments},
+            meta={
+                PAGE_META: "view",
+                "post_no": post_no,
+                LIST_COMMENTS_META: list_comments,
+                LIST_FLAGS_META: self._list_flags(row) if row is not None else flags,
+            },
         )
+
+    def _list_flags(self, row: lists.ListRow) -> tuple[bool, bool]:
+        """(is_notice, is_recommended) of a list row; every row of the 개념글 list is one."""
+        in_recommend_list = bool(self.args.recommend) and not row.is_notice
+        return row.is_notice, in_recommend_list or row.is_recommended
 
     def parse_view(self, response: Response) -> Iterator[Any]:
         """A post's view page: the post item, then its first comment page."""
@@ -623,6 +729,7 @@ class GallerySpider(scrapy.Spider):
                 f"{signal.kind} view page ({signal.reason})",
                 page_kind="view",
                 post_no=post_no,
+                list_row=self._list_row_of(response.meta),
             )
             return
         try:
@@ -633,6 +740,7 @@ class GallerySpider(scrapy.Spider):
                 f"unparseable view page ({error.reason})",
                 page_kind="view",
                 post_no=post_no,
+                list_row=self._list_row_of(response.meta),
             )
             return
         with_media = self.media != "off"
@@ -649,12 +757,28 @@ class GallerySpider(scrapy.Spider):
         # Only fills the gap of a view page that shows no comment count.
         listed: int | None = response.meta.get(LIST_COMMENTS_META)
         loader.add_value("comment_count", listed)
+        flags: tuple[bool, bool] | None = response.meta.get(LIST_FLAGS_META)
+        if flags is not None:  # read by number alone, they stay unknown (None)
+            loader.add_value("is_notice", flags[0])
+            loader.add_value("is_recommended", flags[1])
         if with_media:
             loader.add_attachments(view)
         post = loader.load_item()
+        if with_media:
+            players = [u for u in post.get("video_urls") or () if videos.is_uploaded_video(u)]
+            if players:  # the files they play: read each player page first (parse_player)
+                post["videos"] = []
+                yield self._player_request(post, players, view.context, listed)
+                return
+        yield from self._post_and_comments(post, view.context, listed)
+
+    def _post_and_comments(
+        self, post: Post, context: views.CommentContext, listed: int | None
+    ) -> Iterator[Any]:
+        """The post item, then the first request of its comments (when it may have any)."""
+        post_no: int = post["post_no"]
         self._count(S.POSTS)
         yield post
-
         shown = post.get("comment_count")
         if not self.args.comments or (shown == 0 and not listed):
             # Known to have none. An unknown count is no zero: the endpoint is asked.
@@ -663,7 +787,70 @@ class GallerySpider(scrapy.Spider):
             yield self._browser_request(post_no, expected=shown)
         else:
             self._threads[post_no] = CommentThread()
-            yield self._comment_request(view.context, post_no, 1)
+            yield self._comment_request(context, post_no, 1)
+
+    # --- uploaded videos (media on) ---------------------------------------------------
+
+    def _player_request(
+        self,
+        post: Post,
+        players: list[str],
+        context: views.CommentContext,
+        listed: int | None,
+    ) -> Request:
+        """The first of ``players`` (movie player pages); the rest follow in turn."""
+        url = players[0]
+        return Request(
+            self.base_url + videos.player_path(url),
+            callback=self.parse_player,
+            errback=self.on_player_error,
+            priority=PRIORITY_VIEW,
+            dont_filter=True,
+            headers={"Referer": post.get("url") or self._view_url(post["post_no"])},
+            cb_kwargs={"post": post, "players": players, "context": context, "listed": listed},
+        )
+
+    def parse_player(
+        self,
+        response: Response,
+        post: Post,
+        players: list[str],
+        context: views.CommentContext,
+        listed: int | None,
+    ) -> Iterator[Any]:
+        """A movie player page: the file it plays joins the post's ``videos``; next page,
+        or the post and its comments."""
+        file = videos.movie_file(response.text, response.url) if response.status == 200 else None
+        yield from self._player_read(post, players, context, listed, file)
+
+    def on_player_error(self, failure: TwistedFailure) -> Iterator[Any]:
+        """A player page that could not be read: the video is recorded without its file."""
+        request = failure.request  # type: ignore[attr-defined]
+        kwargs = request.cb_kwargs
+        logger.info(
+            "Post %s/%d: its video player page %s could not be read (%s)",
+            self.gallery,
+            kwargs["post"]["post_no"],
+            request.url,
+            failure.getErrorMessage(),
+        )
+        yield from self._player_read(
+            kwargs["post"], kwargs["players"], kwargs["context"], kwargs["listed"], None
+        )
+
+    def _player_read(
+        self,
+        post: Post,
+        players: list[str],
+        context: views.CommentContext,
+        listed: int | None,
+        file: str | None,
+    ) -> Iterator[Any]:
+        post["videos"].append({"url": players[0], "file": file})
+        if len(players) > 1:
+            yield self._player_request(post, players[1:], context, listed)
+        else:
+            yield from self._post_and_comments(post, context, listed)
 
     def _deleted_post(self, post_no: int, crawled_at: datetime) -> Post:
         return Post(
@@ -942,6 +1129,7 @@ class GallerySpider(scrapy.Spider):
                 failure.getErrorMessage(),
                 page_kind="view",
                 post_no=request.meta.get("post_no"),
+                list_row=self._list_row_of(request.meta),
             )
 
     def on_comment_error(self, failure: TwistedFailure) -> Iterator[Any]:
@@ -986,7 +1174,8 @@ class GallerySpider(scrapy.Spider):
             yield from self._record(request.url, why, "list", follow_pages=follow)
         elif isinstance(post_no, int):
             page_kind = "view" if request.callback == self.parse_view else "comments"
-            yield from self._record(request.url, why, page_kind, post_no)
+            listed = self._list_row_of(request.meta) if page_kind == "view" else None
+            yield from self._record(request.url, why, page_kind, post_no, list_row=listed)
 
 
 def _path(url: str) -> str:

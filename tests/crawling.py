@@ -28,11 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 POST_FIELDS = (
     "gallery_id", "gallery_kind", "post_no", "title", "head", "writer_nick", "writer_uid",
     "writer_ip", "created_at", "views", "recommend", "downvotes", "comment_count", "body_text",
-    "image_urls", "is_deleted",
+    "image_urls", "is_deleted", "is_notice", "is_recommended", "writer_class",
+    "recommend_fixed", "video_urls",
 )  # fmt: skip
+# What only a list row shows: a crawl by number (posts=A-B) stores them as unknown (None).
+LIST_FLAGS = ("is_notice", "is_recommended")
+BACKFILL_POST_FIELDS = tuple(f for f in POST_FIELDS if f not in LIST_FLAGS)
 COMMENT_FIELDS = (
     "gallery_id", "post_no", "comment_no", "parent_no", "writer_nick", "writer_uid", "writer_ip",
-    "created_at", "body_text", "dccon_url", "is_deleted",
+    "created_at", "body_text", "dccon_url", "is_deleted", "writer_class", "is_voice", "via_app",
 )  # fmt: skip
 # What identifies a stored post and a stored comment.
 POST_KEY = ("gallery_id", "post_no")
@@ -213,8 +217,8 @@ def replica_truth(*options: str, timeout: float = 600) -> list[dict[str, Any]]:
 
 
 def is_listed(line: Mapping[str, Any]) -> bool:
-    """A post a list crawl finds: live and not a pinned notice."""
-    return line["type"] == "post" and not line["is_deleted"] and not line.get("notice")
+    """A post a list crawl finds: live (pinned notices included: they top every page)."""
+    return line["type"] == "post" and not line["is_deleted"]
 
 
 def listed_posts(truth: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -242,9 +246,12 @@ def dccrawl_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess
     )
 
 
-def truth_of(lines: Iterable[Mapping[str, Any]], kind: str) -> list[dict[str, Any]]:
-    """The truth's posts or comments, with the compared fields only, in key order."""
-    fields = POST_FIELDS if kind == "post" else COMMENT_FIELDS
+def truth_of(
+    lines: Iterable[Mapping[str, Any]], kind: str, fields: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """The truth's posts or comments, with the compared fields only (``fields``, else all of
+    ``POST_FIELDS``/``COMMENT_FIELDS``), in key order."""
+    fields = fields or (POST_FIELDS if kind == "post" else COMMENT_FIELDS)
     picked = [{f: line.get(f) for f in fields} for line in lines if line.get("type") == kind]
     key = ("gallery_id", "post_no") + (("comment_no",) if kind == "comment" else ())
     return sorted(picked, key=lambda row: tuple(row[k] for k in key))

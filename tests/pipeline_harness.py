@@ -77,6 +77,11 @@ def make_post(post_no: int, **fields: Any) -> Post:
         "is_deleted": False,
         "url": f"https://gall.dcinside.com/board/view/?id=programming&no={post_no}",
         "crawled_at": CRAWLED_AT,
+        "is_notice": False,
+        "is_recommended": minutes % 7 == 0,
+        "writer_class": "floating",
+        "recommend_fixed": 1,
+        "video_urls": [f"https://www.youtube.com/embed/v{post_no}"],
     }
     values.update(fields)
     return Post(**values)
@@ -98,6 +103,9 @@ def make_comment(post_no: int, comment_no: int, **fields: Any) -> Comment:
         "dccon_url": None,
         "is_deleted": False,
         "crawled_at": CRAWLED_AT,
+        "writer_class": "fixed",
+        "is_voice": False,
+        "via_app": seconds % 5 == 0,
     }
     values.update(fields)
     return Comment(**values)

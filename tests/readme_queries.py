@@ -26,6 +26,9 @@ TITLES = {
     "comment_thread": "A post's whole comment thread, replies under their parents",
     "fastest_growing": "Posts whose counts grew fastest (from post_snapshots)",
     "deleted_posts": "Deleted posts (their last known text is kept)",
+    "notices": "A gallery's notices (stored once, whatever page showed them)",
+    "staff_posts": "Posts by the gallery's managers and the site's operator",
+    "top_fixed_nicks": "Top fixed-nick (고정닉) writers of a period, posts and comments",
 }
 NUMERIC = ("post_no", "limit")
 _PARAM = re.compile(r"%\((\w+)\)s")

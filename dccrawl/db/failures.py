@@ -42,8 +42,8 @@ NOT_SCOPE = frozenset({"shard", "retry", "_job"})
 
 LedgerKey = tuple[str, str, str]  # gallery_id, page_kind, path
 # gallery_id, page_kind, path, post_no, reason (None: done), arguments (JSON text),
-# follow_pages, seen_at
-LedgerRow = tuple[str, str, str, int | None, str | None, str, bool, datetime]
+# follow_pages, seen_at, list_row (JSON text or None)
+LedgerRow = tuple[str, str, str, int | None, str | None, str, bool, datetime, str | None]
 
 CLEAR_BY_POSTS = """
 DELETE FROM crawl_failures f
@@ -65,18 +65,20 @@ WHERE f.gallery_id = d.gallery_id AND f.page_kind = d.page_kind AND f.path = d.p
 
 RECORD = """
 INSERT INTO crawl_failures AS f (gallery_id, page_kind, path, post_no, reason, arguments,
-                                 follow_pages, first_seen_at, last_seen_at)
+                                 follow_pages, first_seen_at, last_seen_at, list_row)
 SELECT r.gallery_id, r.page_kind, r.path, r.post_no, r.reason, r.arguments::jsonb,
-       r.follow_pages, r.seen_at, r.seen_at
+       r.follow_pages, r.seen_at, r.seen_at, r.list_row::jsonb
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[],
-            %s::boolean[], %s::timestamptz[])
-     AS r(gallery_id, page_kind, path, post_no, reason, arguments, follow_pages, seen_at)
+            %s::boolean[], %s::timestamptz[], %s::text[])
+     AS r(gallery_id, page_kind, path, post_no, reason, arguments, follow_pages, seen_at,
+          list_row)
 ORDER BY r.gallery_id, r.page_kind, r.path
 ON CONFLICT (gallery_id, page_kind, path) DO UPDATE SET
     post_no = coalesce(excluded.post_no, f.post_no),
     reason = excluded.reason,
     arguments = excluded.arguments,
     follow_pages = f.follow_pages OR excluded.follow_pages,
+    list_row = coalesce(excluded.list_row, f.list_row),
     attempts = f.attempts + 1,
     first_seen_at = least(f.first_seen_at, excluded.first_seen_at),
     last_seen_at = greatest(f.last_seen_at, excluded.last_seen_at)
@@ -108,6 +110,7 @@ def ledger_entry(adapter: ItemAdapter) -> tuple[LedgerKey, LedgerRow]:
     post_no = adapter.get("post_no")
     arguments = json.dumps(scope(adapter.get("arguments") or {}), ensure_ascii=False)
     seen_at = clean_value(adapter.get("seen_at"))
+    listed = adapter.get("list_row") if failed else None
     row: LedgerRow = (
         gallery_id,
         page_kind,
@@ -117,6 +120,7 @@ def ledger_entry(adapter: ItemAdapter) -> tuple[LedgerKey, LedgerRow]:
         arguments,
         bool(adapter.get("follow_pages")),
         seen_at,
+        json.dumps(listed) if isinstance(listed, dict) else None,
     )
     return (gallery_id, page_kind, path), row
 
@@ -129,7 +133,7 @@ def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
 async def apply(cur: psycopg.AsyncCursor[Any], rows: Sequence[LedgerRow]) -> tuple[int, int]:
     """Clear the done rows and record the failed ones; (recorded, cleared) rows."""
     done = [(r[0], r[1], r[2], r[7]) for r in rows if r[4] is None]
-    failed = [r for r in rows if r[4] is not None]
+    failed = [r for r in rows if r[4] is not None]  # (a PageDone has no reason)
     cleared = 0
     if done:
         await cur.execute(CLEAR_DONE, _columns(done))
@@ -154,13 +158,14 @@ class Failure:
     arguments: dict[str, str]
     follow_pages: bool
     attempts: int
+    list_row: dict[str, Any] | None
     first_seen_at: datetime
     last_seen_at: datetime
 
 
 _SELECT = """
 SELECT gallery_id, page_kind, path, post_no, reason, arguments, follow_pages, attempts,
-       first_seen_at, last_seen_at
+       first_seen_at, last_seen_at, list_row
 FROM crawl_failures
 WHERE gallery_id = %(gallery)s
   AND (%(arguments)s::jsonb IS NULL OR arguments = %(arguments)s::jsonb)

@@ -44,7 +44,7 @@ MEDIA_COLUMNS: tuple[str, ...] = (
 KEY_COLUMNS = MEDIA_COLUMNS[:4]
 MediaKey = tuple[str, int, str, int]  # gallery_id, post_no, kind, position
 MediaRow = tuple[Any, ...]  # MEDIA_COLUMNS in order
-Trim = tuple[str, int, int, int]  # gallery_id, post_no, images, attachments
+Trim = tuple[str, int, int, int, int]  # gallery_id, post_no, images, attachments, videos
 
 # What the media pipeline buffers: (ROW, MediaKey, MediaRow) or (TRIM, (gallery_id, post_no), Trim).
 MediaEntry = tuple[str, tuple[Any, ...], tuple[Any, ...]]
@@ -65,7 +65,8 @@ UPSERT_MEDIA = (
 TRIM_MEDIA = """
 DELETE FROM post_media
 WHERE gallery_id = %s AND post_no = %s
-  AND ((kind = 'image' AND position > %s) OR (kind = 'attachment' AND position > %s))
+  AND ((kind = 'image' AND position > %s) OR (kind = 'attachment' AND position > %s)
+       OR (kind = 'video' AND position > %s))
 """
 
 STORED_MEDIA = """
@@ -102,10 +103,16 @@ class MediaBatch:
 
 
 def post_entries(
-    gallery_id: str, post_no: int, images: int, attachments: int, rows: Iterable[MediaRow]
+    gallery_id: str,
+    post_no: int,
+    images: int,
+    attachments: int,
+    rows: Iterable[MediaRow],
+    *,
+    videos: int = 0,
 ) -> list[MediaEntry]:
     """A live post's rows, and its counts: its rows at higher positions are stale."""
-    trim: Trim = (gallery_id, post_no, images, attachments)
+    trim: Trim = (gallery_id, post_no, images, attachments, videos)
     return [(TRIM, (gallery_id, post_no), trim), *row_entries(rows)]
 
 

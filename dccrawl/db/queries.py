@@ -126,6 +126,49 @@ ORDER BY post_no DESC
 LIMIT %(limit)s
 """
 
+# A gallery's notices (pinned announcements and rules), newest first (posts_notice_idx).
+NOTICES = """
+SELECT post_no, title, writer_nick, writer_class, created_at, comment_count
+FROM posts
+WHERE gallery_id = %(gallery_id)s AND is_notice
+ORDER BY post_no DESC
+"""
+
+# What the gallery's staff wrote in a period: managers, sub-managers, the site's operator
+# (posts_staff_idx).
+STAFF_POSTS = """
+SELECT post_no, title, writer_nick, writer_uid, writer_class, created_at, views, comment_count
+FROM posts
+WHERE gallery_id = %(gallery_id)s
+  AND writer_class IN ('manager', 'sub_manager', 'operator')
+  AND created_at >= %(since)s AND created_at < %(until)s
+ORDER BY created_at DESC
+LIMIT %(limit)s
+"""
+
+# The most active fixed-nick (고정닉) writers of a period, posts and comments together.
+TOP_FIXED_NICKS = """
+WITH activity AS (
+    SELECT writer_uid, writer_nick, post_no AS n, 1 AS posts, 0 AS comments
+    FROM posts
+    WHERE gallery_id = %(gallery_id)s AND writer_class = 'fixed'
+      AND created_at >= %(since)s AND created_at < %(until)s
+    UNION ALL
+    SELECT writer_uid, writer_nick, comment_no, 0, 1
+    FROM comments
+    WHERE gallery_id = %(gallery_id)s AND writer_class = 'fixed'
+      AND created_at >= %(since)s AND created_at < %(until)s
+)
+SELECT writer_uid,
+       (array_agg(writer_nick ORDER BY n DESC))[1] AS writer_nick,
+       sum(posts) AS posts,
+       sum(comments) AS comments
+FROM activity
+GROUP BY writer_uid
+ORDER BY sum(posts) + sum(comments) DESC, writer_uid
+LIMIT %(limit)s
+"""
+
 ALL: dict[str, str] = {
     "newest_posts": NEWEST_POSTS,
     "most_viewed": MOST_VIEWED,
@@ -136,4 +179,7 @@ ALL: dict[str, str] = {
     "comment_thread": COMMENT_THREAD,
     "fastest_growing": FASTEST_GROWING,
     "deleted_posts": DELETED_POSTS,
+    "notices": NOTICES,
+    "staff_posts": STAFF_POSTS,
+    "top_fixed_nicks": TOP_FIXED_NICKS,
 }

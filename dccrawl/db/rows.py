@@ -53,6 +53,11 @@ POST_COLUMNS: tuple[str, ...] = (
     "is_deleted",
     "url",
     "crawled_at",
+    "is_notice",
+    "is_recommended",
+    "writer_class",
+    "recommend_fixed",
+    "video_urls",
 )
 COMMENT_COLUMNS: tuple[str, ...] = (
     "gallery_id",
@@ -67,6 +72,9 @@ COMMENT_COLUMNS: tuple[str, ...] = (
     "dccon_url",
     "is_deleted",
     "crawled_at",
+    "writer_class",
+    "is_voice",
+    "via_app",
 )
 KEY_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "post": ("gallery_id", "post_no"),

@@ -53,7 +53,9 @@ STAGE = {"post": "dccrawl_stage_posts", "comment": "dccrawl_stage_comments"}
 TARGET = {"post": "posts", "comment": "comments"}
 TIMEZONE = "Asia/Seoul"  # the items' zone: a naive datetime is read as KST
 
-POST_COUNTS = ("views", "recommend", "downvotes", "comment_count")
+POST_COUNTS = ("views", "recommend", "downvotes", "comment_count", "recommend_fixed")
+# Flags only a list row shows: a post read by number alone (None) keeps the stored ones.
+_LIST_FLAGS = {"is_notice", "is_recommended"}
 POST_CONTENT = tuple(c for c in POST_COLUMNS[2:] if c not in POST_COUNTS and c != "crawled_at")
 COMMENT_CONTENT = tuple(c for c in COMMENT_COLUMNS[3:] if c != "crawled_at")
 _TEXT = {
@@ -67,8 +69,9 @@ _TEXT = {
     "url",
     "gallery_kind",
     "dccon_url",
+    "writer_class",
 }
-_ARRAYS = {"image_urls"}
+_ARRAYS = {"image_urls", "video_urls"}
 
 
 @dataclass
@@ -102,6 +105,8 @@ def _merged(column: str, table: str) -> str:
     old = f"{table}.{column}"
     if column == "is_deleted":
         return new
+    if column in _LIST_FLAGS:
+        return f"coalesce({new}, {old})"
     if column in _ARRAYS:
         return f"(CASE WHEN excluded.is_deleted AND coalesce(cardinality({new}), 0) = 0 THEN {old} ELSE {new} END)"  # noqa: E501
     if column in _TEXT:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXIT_CODE_STAT = "dccrawl/exit_code"
-EXIT_OK, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 _DROP_PREFIX = "item_dropped_reasons_count/"
 _NO_LOSS = (DuplicateItem.__name__, LedgerItem.__name__)  # drops that lose nothing
@@ -67,6 +67,9 @@ def losses(stats: Mapping[str, object]) -> list[str]:
 
 def verdict(reason: str, stats: Mapping[str, object]) -> tuple[int, str]:
     """The exit code and a one-line explanation for a crawl that closed with ``reason``."""
+    usage = stats.get(S.USAGE_ERROR)
+    if usage:
+        return EXIT_USAGE, f"wrong arguments: {usage}"
     failed = stats.get(S.FAILED_REASON)
     if failed:
         return EXIT_FAILED, f"failed: {failed}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from dccrawl.site.errors import BrokenPage, RefusedPage
 from dccrawl.site.urls import comment_url, origin
+from dccrawl.site.writers import icon_in_html
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class RawComment:
     nicktype: str | None
     is_deleted: bool
     has_voice: bool
+    writer_icon: str | None = None  # the gallog icon's name (``fix_nik``), writers.py
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,11 @@ def _is_deleted(row: Mapping[str, Any]) -> bool:
     return flag not in (None, "", "0", 0, False)
 
 
+def _icon(gallog_icon: object) -> str | None:
+    """The writer's gallog icon named in the row's ``gallog_icon`` HTML (None: no icon)."""
+    return icon_in_html(gallog_icon) if isinstance(gallog_icon, str) else None
+
+
 def _has_voice(row: Mapping[str, Any]) -> bool:
     player = row.get("vr_player")
     if isinstance(player, str) and "vr=" in player:
@@ -253,6 +260,7 @@ def parse_comment_page(data: str | bytes | Mapping[str, Any]) -> CommentPage:
                 nicktype=nicktype,
                 is_deleted=_is_deleted(row),
                 has_voice=_has_voice(row),
+                writer_icon=_icon(row.get("gallog_icon")),
             )
         )
     pager = comment_pager_pages(payload.get("pagination"))

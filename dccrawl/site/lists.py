@@ -23,6 +23,7 @@ from dccrawl.normalize import parse_reply_counts
 from dccrawl.site._dom import Page, attr, first, has_class, page_text, root_of, text_of
 from dccrawl.site.errors import BrokenPage
 from dccrawl.site.signals import is_complete
+from dccrawl.site.writers import icon_in_element
 
 RowKind = Literal["post", "notice", "survey", "ad", "news", "unknown"]
 
@@ -55,6 +56,13 @@ class ListRow:
     comment_count: int | None
     voice_count: int | None
     data_type: str | None
+    writer_icon: str | None = None  # the gallog icon's file name (``fix_nik``): writers.py
+    is_notice: bool = False  # a pinned notice (``icon_notice``), a post with a number
+
+    @property
+    def is_recommended(self) -> bool:
+        """A 개념글 row: its type (``data-type``) is one of the ``icon_recom*`` icons."""
+        return (self.data_type or "").strip().startswith("icon_reco")
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,8 @@ class HeadTab:
 class ListPage:
     """A parsed list page.
 
-    ``rows`` are the post rows in page order; ``row_kinds`` classifies every
+    ``rows`` are the post rows in page order (``notices`` the pinned notice rows,
+    apart: they are posts, but old ones that must not steer paging); ``row_kinds`` classifies every
     ``tr.ub-content`` in order (posts included) for logs and tests.
     ``current_page`` is the highlighted page, ``last_page`` the end of the
     paging (``a.page_end``, else the highest page link, else the current page).
@@ -94,6 +103,11 @@ class ListPage:
     is_empty: bool
     head_tabs: list[HeadTab] = field(default_factory=list)
     e_s_n_o: str | None = None
+    # The pinned notices that carry a post number (every list page repeats them).
+    notices: list[ListRow] = field(default_factory=list)
+    # The page's own hidden inputs: which gallery, of which type (G/M/MI/PR), it lists.
+    gallery_id: str | None = None
+    galltype: str | None = None
 
 
 _NOT_KAKAO = "not(ancestor::*[@id='kakao_search'])"
@@ -118,6 +132,8 @@ _HEAD_TABS = etree.XPath(
 _REPLY_NUM = etree.XPath(f"descendant::*[@class][{has_class('reply_num')}]")
 _REPLY_BOX = etree.XPath(f"descendant::*[@class][{has_class('reply_numbox')}]")
 _E_S_N_O = etree.XPath("//input[@id='e_s_n_o' or @name='e_s_n_o']/@value")
+_GALLERY_ID = etree.XPath("//input[@id='gallery_id']/@value")
+_GALLTYPE = etree.XPath("//input[@id='_GALLTYPE_']/@value")
 _TITLE_TEXT = etree.XPath(
     "descendant::text()[not(ancestor::em[contains(@class, 'icon')])]"
     "[not(ancestor::*[self::script or self::style])]"
@@ -195,7 +211,13 @@ def _classify(tr: etree._Element, cells: dict[str, etree._Element], head: str | 
     return "unknown"
 
 
-def _row(tr: etree._Element, cells: dict[str, etree._Element], head: str | None) -> ListRow:
+def _row(
+    tr: etree._Element,
+    cells: dict[str, etree._Element],
+    head: str | None,
+    *,
+    is_notice: bool = False,
+) -> ListRow:
     post_no = int((tr.get("data-no") or "").strip())
     tit = cells.get("gall_tit")
     link = None
@@ -232,6 +254,8 @@ def _row(tr: etree._Element, cells: dict[str, etree._Element], head: str | None)
         comment_count=counts[0] if counts else None,
         voice_count=counts[1] if counts else None,
         data_type=tr.get("data-type"),
+        writer_icon=icon_in_element(writer),
+        is_notice=is_notice,
     )
 
 
@@ -328,6 +352,7 @@ def parse_list_page(page: Page) -> ListPage:
     if not is_empty and not _PAGING_AFTER(table):
         raise BrokenPage("list page without pagination after the table (truncated?)")
     rows: list[ListRow] = []
+    notices: list[ListRow] = []
     kinds: list[RowKind] = []
     for table in tables:
         for tr in _ROWS(table):
@@ -337,6 +362,8 @@ def parse_list_page(page: Page) -> ListPage:
             kinds.append(kind)
             if kind == "post":
                 rows.append(_row(tr, cells, head))
+            elif kind == "notice" and _DIGITS.fullmatch((tr.get("data-no") or "").strip()):
+                notices.append(_row(tr, cells, head, is_notice=True))
     current, last = _paging(root)
     prev, nxt = _search_links(root)
     e_s_n_o = _E_S_N_O(root)
@@ -350,4 +377,11 @@ def parse_list_page(page: Page) -> ListPage:
         is_empty=is_empty,
         head_tabs=_head_tabs(root),
         e_s_n_o=str(e_s_n_o[0]) if e_s_n_o else None,
+        notices=notices,
+        gallery_id=_first_value(_GALLERY_ID(root)),
+        galltype=_first_value(_GALLTYPE(root)),
     )
+
+
+def _first_value(values: list[object]) -> str | None:
+    return str(values[0]).strip() or None if values else None

@@ -39,6 +39,7 @@ from dccrawl.normalize import parse_int
 from dccrawl.site._dom import Page, attr, first, has_class, root_of, text_of
 from dccrawl.site.comments import RawComment, last_comment_page
 from dccrawl.site.errors import BrokenPage
+from dccrawl.site.writers import icon_in_element
 
 # Selectors a browser session waits on and clicks (kept next to the parser that reads them).
 COMMENT_LIST = "ul.cmt_list"
@@ -136,6 +137,7 @@ def parse_rendered_comments(page: Page) -> RenderedComments:
                     nicktype=None,
                     is_deleted=bool(_DELETED(row)),
                     has_voice=bool(_VOICE(row)),
+                    writer_icon=icon_in_element(writer),
                 )
             )
     pager = first(_PAGER(root))

@@ -35,6 +35,7 @@ from dccrawl.site.comments import CommentContext
 from dccrawl.site.errors import BrokenPage
 from dccrawl.site.signals import is_complete
 from dccrawl.site.urls import GALLTYPE, kind_from_url, query_value
+from dccrawl.site.writers import icon_in_element
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ViewPage:
     attachments: list[tuple[str, str | None]]
     context: CommentContext
     hidden: dict[str, str] = field(default_factory=dict)
+    writer_icon: str | None = None  # the writer block's gallog icon name (writers.py)
 
 
 _SCOPED_WRITER = etree.XPath(f".//*[{has_class('gall_writer')}]")
@@ -341,6 +343,7 @@ def parse_view(page: Page, url: str | None = None) -> ViewPage:
         writer_uid=attr(block, "data-uid"),
         writer_ip=attr(block, "data-ip"),
         writer_text=writer_text,
+        writer_icon=icon_in_element(block),
         date_title=attr(date, "title"),
         date_text=text_of(date),
         views=text_of(_one(root, header, "gall_count")),

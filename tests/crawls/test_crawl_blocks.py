@@ -212,6 +212,6 @@ def test_a_block_that_outlasts_the_limit_stops_the_crawl_and_jobdir_resumes_it(
         assert stat_value(stopped.output, "dccrawl/pages_failed", default=0) == 0
         wait_until(lambda: site_answers(base_url), "the replica's block is over")
         resumed = run_crawl(base_url, database_url, {"gallery": GALLERY}, settings)
-    assert resumed.returncode == 0, resumed
+    assert resumed.returncode == 0, str(resumed)  # the tail of its log: what it lost
     assert "resum" in resumed.output.lower()
     assert_equal_to_truth(database_url, with_listed_posts(replica_truth("--gallery", spec)))

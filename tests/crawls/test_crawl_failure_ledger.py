@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 
 from testbed.replica.process import ReplicaProcess
 from tests.crawling import (
+    BACKFILL_POST_FIELDS,
     COMMENT_KEY,
     FAST,
     POST_KEY,
@@ -60,6 +61,8 @@ def served_broken(replica: ReplicaProcess) -> set[tuple[str, str | int]]:
     pages: set[tuple[str, str | int]] = set()
     for page in replica.stats()["broken_pages"]:
         kind, _, rest = page.partition(" ")
+        if kind == "list" and "list_num=30" in rest:
+            continue  # a probe for the gallery's kind (30 rows): no page of the crawl
         if kind == "list":
             pages.add(("list", rest))
         elif kind == "view":
@@ -139,6 +142,7 @@ def test_a_block_past_the_limit_leaves_the_rest_to_the_ledger_and_retry_complete
     assert {row["post_no"] for row in rows_stored} == {line["post_no"] for line in posts}
     live_rows = [row for row in rows_stored if row["post_no"] in live]
     live_lines = [line for line in truth if line["post_no"] in live]
-    assert differences(truth_of(live_lines, "post"), live_rows, POST_KEY) == []
+    fields = BACKFILL_POST_FIELDS  # read by number: no list row, no list flags
+    assert differences(truth_of(live_lines, "post", fields), live_rows, POST_KEY) == []
     comments = stored(database_url, "comments", GALLERY)
     assert differences(truth_of(live_lines, "comment"), comments, COMMENT_KEY) == []

@@ -44,9 +44,19 @@ def truth() -> list[dict[str, Any]]:
 
 
 def listed_posts(truth: list[dict[str, Any]], gallery: str) -> list[dict[str, Any]]:
-    """The posts a list crawl must find: not deleted, not pinned notices, newest first."""
+    """The posts a list crawl must find: not deleted, pinned notices included, newest first."""
     posts = [line for line in truth if line["gallery_id"] == gallery and is_listed(line)]
     return sorted(posts, key=lambda line: -line["post_no"])
+
+
+def notices_of(truth: list[dict[str, Any]], gallery: str) -> list[dict[str, Any]]:
+    """The gallery's pinned notices: every list page shows them (search results do not)."""
+    return [p for p in listed_posts(truth, gallery) if p["is_notice"]]
+
+
+def rows_of(truth: list[dict[str, Any]], gallery: str) -> list[dict[str, Any]]:
+    """The list's own rows, newest first: what paging walks (notices apart)."""
+    return [p for p in listed_posts(truth, gallery) if not p["is_notice"]]
 
 
 def assert_stored_exactly(
@@ -81,7 +91,7 @@ def test_pages_range_crawls_only_those_list_pages(
     arguments = {"gallery": "major1", "kind": "major", "pages": "2-3", "list_num": 30}
     result = run_crawl(replica.base_url or "", database_url, arguments)
     assert result.returncode == 0, result
-    expected = listed_posts(truth, "major1")[30:90]
+    expected = rows_of(truth, "major1")[30:90] + notices_of(truth, "major1")
     assert_stored_exactly(database_url, "major1", expected, truth)
 
 
@@ -106,15 +116,16 @@ def test_recommend_follows_the_concept_list(
 ) -> None:
     result = run_crawl(replica.base_url or "", database_url, {"gallery": "minor1", "recommend": 1})
     assert result.returncode == 0, result
-    expected = [p for p in listed_posts(truth, "minor1") if p.get("recommended")]
+    expected = [p for p in rows_of(truth, "minor1") if p.get("recommended")]
     assert expected
-    assert_stored_exactly(database_url, "minor1", expected, truth)
+    # Every row of the 개념글 list is one; the notices on top are not.
+    assert_stored_exactly(database_url, "minor1", expected + notices_of(truth, "minor1"), truth)
 
 
 def test_search_follows_every_search_window(
     replica: ReplicaProcess, truth: list[dict[str, Any]], database_url: str
 ) -> None:
-    posts = listed_posts(truth, "major1")
+    posts = rows_of(truth, "major1")  # search results show no pinned notices
     word = max(
         {w for p in posts for w in p["title"].split() if len(w) >= 2},
         key=lambda w: sum(w in p["title"] for p in posts),
@@ -132,14 +143,14 @@ def test_search_follows_every_search_window(
 def test_head_filters_one_head(
     replica: ReplicaProcess, truth: list[dict[str, Any]], database_url: str
 ) -> None:
-    posts = listed_posts(truth, "minor1")
+    posts = rows_of(truth, "minor1")
     head_id = max(
         {p["head_id"] for p in posts if p.get("head_id")},
         key=lambda h: sum(p.get("head_id") == h for p in posts),
     )
     result = run_crawl(replica.base_url or "", database_url, {"gallery": "minor1", "head": head_id})
     assert result.returncode == 0, result
-    expected = [p for p in posts if p.get("head_id") == head_id]
+    expected = [p for p in posts if p.get("head_id") == head_id] + notices_of(truth, "minor1")
     assert_stored_exactly(database_url, "minor1", expected, truth)
 
 

@@ -10,7 +10,9 @@ code, and that a re-crawl fetches nothing it has.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +128,8 @@ def crawled(
 
 def test_every_file_of_truth_is_recorded_and_stored_once_with_its_sha1(crawled: Crawled) -> None:
     want = expected_rows(crawled.truth, ("image", "attachment"))
-    got = recorded(crawled.database_url)
+    everything = recorded(crawled.database_url)
+    got = {key: row for key, row in everything.items() if key[1] != "video"}
     assert sorted(got) == sorted(want)
     problems = [
         f"{key} {field}: expected {want[key][field]!r}, recorded {got[key][field]!r}"
@@ -137,14 +140,42 @@ def test_every_file_of_truth_is_recorded_and_stored_once_with_its_sha1(crawled: 
     assert problems == []
     # Each distinct content is one file, named by its sha1, holding exactly those bytes.
     files = store_files(crawled.store)
-    sha1s = {row["sha1"] for row in want.values() if row["sha1"]}
+    sha1s = {row["sha1"] for row in everything.values() if row["sha1"]}
     assert len(files) == len(sha1s) < sum(1 for row in want.values() if row["sha1"])
     for relative in files:
         data = (crawled.store / relative).read_bytes()
         digest = hashlib.sha1(data).hexdigest()
         assert relative.startswith(f"full/{digest[:2]}/{digest}")
         assert digest in sha1s
-    assert {r["stored_path"] for r in got.values() if r["stored_path"]} == set(files)
+    assert {r["stored_path"] for r in everything.values() if r["stored_path"]} == set(files)
+
+
+def test_an_uploaded_video_is_stored_under_its_player_page(crawled: Crawled) -> None:
+    """The player page names the file (``<source src>``); the row is the page's, the bytes
+    the file's. Embedded players (YouTube) have no file: only posts.video_urls."""
+    players = {
+        (line["post_no"], position): url
+        for line in with_listed_posts(crawled.truth)
+        if line["type"] == "post"
+        for position, url in enumerate(
+            [u for u in line["video_urls"] if "/movie/movie_view" in u], 1
+        )
+    }
+    assert players, "the replica gallery should have uploaded videos"
+    rows = {
+        (key[0], key[2]): row
+        for key, row in recorded(crawled.database_url).items()
+        if key[1] == "video"
+    }
+    assert {key: row["source_url"] for key, row in rows.items()} == players
+    for (post_no, _), url in players.items():
+        page = crawled.replica.url(url.split("dcinside.com", 1)[1])
+        with urllib.request.urlopen(page, timeout=10) as answer:
+            file = re.search(r'<source src="([^"]+)"', answer.read().decode()).group(1)  # type: ignore[union-attr]
+        request = urllib.request.Request(html.unescape(file), headers={"Referer": page})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            digest = hashlib.sha1(answer.read()).hexdigest()
+        assert (rows[(post_no, 1)]["status"], rows[(post_no, 1)]["sha1"]) == ("downloaded", digest)
 
 
 def test_a_broken_image_is_recorded_as_failed_and_its_post_is_stored(crawled: Crawled) -> None:
@@ -194,7 +225,9 @@ def test_a_file_gone_from_the_store_is_fetched_again(crawled: Crawled) -> None:
     (crawled.store / path).unlink()
     before = media_requests(crawled.replica)
     crawl(crawled.replica, crawled.database_url, crawled.store, media="1")
-    assert media_requests(crawled.replica) - before == len(users)
+    # Fetched again, at most once per URL using it: once one of them has put the file back,
+    # the others find it in the store (how many come first depends on the crawl's timing).
+    assert 1 <= media_requests(crawled.replica) - before <= len(users)
     assert (crawled.store / path).is_file()
 
 
@@ -226,7 +259,7 @@ def test_media_all_also_downloads_comment_dccons(
     crawl(replica, database_url, tmp_path / "files", media="all")
     truth = replica.truth(GALLERY)
     want = expected_rows(truth, ("image", "attachment", "dccon"))
-    got = recorded(database_url)
+    got = {key: row for key, row in recorded(database_url).items() if key[1] != "video"}
     assert sorted(got) == sorted(want)
     dccons = [key for key in want if key[1] == "dccon"]
     assert dccons

@@ -155,3 +155,32 @@ def test_migrations_are_found_inside_a_zipped_egg(database_url: str, tmp_path: P
         check=True,
     )
     assert out.stdout.strip() == str([m.version for m in available_migrations()])
+
+
+def test_migration_0005_adds_its_columns_without_rewriting_rows(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database crawled before 0005 keeps every row where it is (same ctid, same xmin:
+    no row rewritten); the new columns read NULL (not known) in those rows."""
+    package = tmp_path / "before_0005"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for migration in available_migrations():
+        if migration.version < 5:
+            (package / f"{migration.version:04d}_{migration.name}.sql").write_text(migration.sql)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    migrate(database_url, package="before_0005")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO posts (gallery_id, post_no, crawled_at, first_seen_at, last_seen_at,"
+            " updated_at, counts_changed_at) SELECT 'g', n, now(), now(), now(), now(), now()"
+            " FROM generate_series(1, 50) AS n"
+        )
+        before = conn.execute("SELECT post_no, ctid, xmin::text FROM posts ORDER BY 1").fetchall()
+    applied = migrate(database_url)
+    assert [m.version for m in applied] == [5]
+    with psycopg.connect(database_url) as conn:
+        after = conn.execute("SELECT post_no, ctid, xmin::text FROM posts ORDER BY 1").fetchall()
+        flags = conn.execute("SELECT DISTINCT is_notice, writer_class FROM posts").fetchall()
+    assert after == before
+    assert flags == [(None, None)]

@@ -144,12 +144,14 @@ def big_url(pg_admin_url: str) -> Iterator[str]:
                 INSERT INTO posts (gallery_id, post_no, title, writer_nick, writer_uid, writer_ip,
                                    created_at, views, recommend, comment_count, is_deleted,
                                    crawled_at, first_seen_at, last_seen_at, updated_at,
-                                   counts_changed_at)
+                                   counts_changed_at, is_notice, writer_class)
                 SELECT g, n, 't' || n, 'w',
                        CASE WHEN n %% 3 = 0 THEN 'uid' || n %% 50 END,
                        CASE WHEN n %% 3 <> 0 THEN '1.' || n %% 200 END,
                        %(start)s + n * interval '864 seconds', n %% 997, 0, n %% 31, n %% 400 = 0,
-                       now(), now(), now(), now(), now()
+                       now(), now(), now(), now(), now(), n %% 5000 = 0,
+                       CASE WHEN n %% 3 <> 0 THEN 'floating'
+                            WHEN n %% 999 = 0 THEN 'manager' ELSE 'fixed' END
                 FROM generate_series(1, 20000) AS n, unnest(ARRAY['g', 'h', 'i', 'j']) AS g
                 """,
                 {"start": DAY - dt.timedelta(days=100)},
@@ -192,6 +194,8 @@ DAY_G = {"gallery_id": "g", "since": DAY, "until": DAY + dt.timedelta(days=1)}
         ("comment_thread", "comments_pkey", {"gallery_id": "g", "post_no": 100}),
         ("fastest_growing", "post_snapshots_seen_idx", {**DAY_G, "limit": 50}),
         ("deleted_posts", "posts_deleted_idx", {"gallery_id": "g", "limit": 50}),
+        ("notices", "posts_notice_idx", {"gallery_id": "g"}),
+        ("staff_posts", "posts_staff_idx", {**DAY_G, "limit": 50}),
     ],
 )
 def test_each_query_uses_its_index(

@@ -126,6 +126,21 @@ def test_fastest_growing_posts_come_from_two_crawls(crawled: str) -> None:
     assert rows[0]["views_gained"] > 0
 
 
+def test_notices_are_notices(crawled: str) -> None:
+    rows = run(crawled, TITLES["notices"], gallery_id=GALLERY)
+    assert rows and all(row["writer_class"] in ("operator", "manager") for row in rows)
+
+
+def test_staff_posts_are_by_staff(crawled: str) -> None:
+    rows = run(crawled, TITLES["staff_posts"], **EVERYTHING)
+    assert rows and {row["writer_class"] for row in rows} <= {"manager", "sub_manager", "operator"}
+
+
+def test_top_fixed_nicks_are_members_with_activity(crawled: str) -> None:
+    rows = run(crawled, TITLES["top_fixed_nicks"], **EVERYTHING)
+    assert rows and all(row["writer_uid"] and row["posts"] + row["comments"] > 0 for row in rows)
+
+
 def test_deleted_posts_query_answers(crawled: str) -> None:
     # A list crawl sees no deleted post; mark one as a later crawl would.
     with psycopg.connect(crawled) as conn:

@@ -238,6 +238,9 @@ COMMENT_TYPES: dict[str, type | tuple[type, ...]] = {
     "dccon_url": type(None),
     "is_deleted": bool,
     "crawled_at": datetime,
+    "writer_class": str,
+    "is_voice": bool,
+    "via_app": bool,
 }
 
 
@@ -265,6 +268,9 @@ def test_reply_values() -> None:
         "dccon_url": None,
         "is_deleted": False,
         "crawled_at": datetime(2021, 6, 27, tzinfo=KST),
+        "writer_class": "floating",
+        "is_voice": False,
+        "via_app": False,
     }
 
 

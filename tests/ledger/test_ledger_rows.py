@@ -151,3 +151,11 @@ def test_scope_leaves_out_how_a_job_runs() -> None:
         "posts": "1-9",
     }
     assert json.dumps(scope({"b": 1, "a": 2})) == '{"a": "2", "b": "1"}'
+
+
+def test_a_lost_view_keeps_what_its_list_row_showed(database_url: str) -> None:
+    """A retry reads the post as the lost crawl would have: with its row's count and flags."""
+    listed = {"comments": 4, "is_notice": False, "is_recommended": True}
+    write(database_url, [lost("view", VIEW_5, 5, list_row=listed)])
+    (row,) = rows(database_url)
+    assert row["list_row"] == listed

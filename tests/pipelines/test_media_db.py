@@ -88,7 +88,7 @@ def test_the_migration_makes_the_table_and_refuses_inconsistent_rows(db: str) ->
     with pytest.raises(psycopg.errors.CheckViolation):
         write(db, [row(1, "image", 1, "u", stored_path=None)])  # downloaded, but where?
     with pytest.raises(psycopg.errors.CheckViolation):
-        write(db, [row(1, "video", 1, "u")])
+        write(db, [row(1, "audio", 1, "u")])  # no such kind
     assert media(db) == []
 
 
@@ -103,15 +103,17 @@ def test_an_unchanged_row_is_not_rewritten_and_a_changed_one_is(db: str) -> None
 def test_a_trim_drops_positions_past_the_posts_counts_but_never_dccons(db: str) -> None:
     rows = [row(1, "image", i, f"i{i}") for i in (1, 2, 3)]
     rows += [row(1, "attachment", i, f"a{i}") for i in (1, 2)]
+    rows += [row(1, "video", i, f"v{i}") for i in (1, 2)]
     rows += [row(1, "dccon", 77, "d"), row(2, "image", 1, "other post")]
     write(db, rows)
-    write(db, [], [("g", 1, 1, 2)])
+    write(db, [], [("g", 1, 1, 2, 1)])
     left = [(r["post_no"], r["kind"], r["position"]) for r in media(db)]
     assert left == [
         (1, "attachment", 1),
         (1, "attachment", 2),
         (1, "dccon", 77),
         (1, "image", 1),
+        (1, "video", 1),
         (2, "image", 1),
     ]
 

@@ -423,9 +423,15 @@ def test_unnumbered_news_and_survey_rows_are_classified_and_skipped(
     assert (kinds.count("news"), kinds.count("survey")) == (1, 1)
 
 
-def test_list_page_follows_every_numbered_post_and_nothing_else(head_page: HeadPage) -> None:
-    """Notices, the survey, AD and news rows are not followed; every post row is."""
-    assert head_page.views == head_page.shown
+def test_list_page_follows_every_numbered_post_and_nothing_else(
+    head_page: HeadPage, site: Site
+) -> None:
+    """The survey, AD and news rows are not followed; every post row and pinned notice is."""
+    notices = {n.post_no for n in head_page.page.notices}
+    assert notices == {
+        line["post_no"] for line in site.truth if line["type"] == "post" and line.get("is_notice")
+    }
+    assert head_page.views == head_page.shown | notices
 
 
 def test_a_list_page_read_clears_its_failure_ledger_row(site: Site) -> None:
@@ -435,3 +441,30 @@ def test_a_list_page_read_clears_its_failure_ledger_row(site: Site) -> None:
     assert [(d["page_kind"], d["path"]) for d in done] == [
         ("list", f"/mgallery/board/lists/?id={GALLERY}&page=2&list_num={LIST_NUM}")
     ]
+
+
+def test_notices_are_followed_once_and_flagged(site: Site) -> None:
+    """Every list page repeats the pinned notices: the job asks for each one once,
+    flagged as a notice (the view page alone cannot tell)."""
+    spider = make_spider(site)
+    notices = sorted(
+        line["post_no"] for line in site.truth if line["type"] == "post" and line.get("notice")
+    )
+    assert notices, "the replica gallery should have notices"
+    first = requests_in(spider.parse_list(download(spider._list_request(1))))
+    second = requests_in(spider.parse_list(download(spider._list_request(2))))
+    flagged = sorted(r.meta["post_no"] for r in first if (r.meta.get("list_flags") or (False,))[0])
+    assert flagged == notices
+    assert not {r.meta.get("post_no") for r in second} & set(notices)
+
+
+def test_every_post_icon_on_the_replicas_list_is_a_post(site: Site) -> None:
+    """Text, picture, video, 개념글 and pinned-issue rows are posts (SITE.md §2.1 icons)."""
+    spider = make_spider(site)
+    types: set[str] = set()
+    for page in range(1, 5):
+        parsed = lists.parse_list_page(download(spider._list_request(page)).text)
+        types |= {row.data_type or "" for row in parsed.rows}
+        assert "unknown" not in parsed.row_kinds
+    assert {"icon_txt", "icon_pic", "icon_movie", "icon_issue"} <= types
+    assert any(t.startswith("icon_recom") for t in types)

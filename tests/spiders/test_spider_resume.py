@@ -55,6 +55,21 @@ def test_start_saves_the_kind_for_a_later_resume() -> None:
     assert spider.state == {"kind": "person"}
 
 
+def test_a_state_loaded_after_the_spiders_own_handler_is_used_by_start() -> None:
+    """Scrapy 2.19 connects the spider's spider_opened handler before SpiderState's: the
+    state arrives after it. start() takes the kind from it then, asking the site nothing
+    (there is no engine here: a probe would fail the test)."""
+    spider = make_spider(gallery="g")
+    spider.crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+    spider.state = {"kind": "minor"}  # SpiderState's handler, running second
+
+    async def first_request() -> object:
+        return await anext(aiter(spider.start()))
+
+    request = asyncio.run(first_request())
+    assert (spider.kind, "/mgallery/board/lists/" in request.url) == ("minor", True)  # type: ignore[attr-defined]
+
+
 def test_the_arguments_as_given_are_kept_for_the_jobdir_without_scrapyds_job_id() -> None:
     spider = make_spider(gallery="g", pages="1-5", _job="abc123")
     assert spider.raw_arguments == {"gallery": "g", "pages": "1-5"}

@@ -23,6 +23,9 @@ CREATE TABLE crawl_failures (
     reason        text        NOT NULL,  -- why the latest crawl gave it up, in words
     arguments     jsonb       NOT NULL,  -- the spider arguments of that crawl (retry reruns them)
     follow_pages  boolean     NOT NULL DEFAULT false,  -- list: the pages after it were never reached
+    list_row      jsonb,                 -- view: what its list row showed (comment count, notice
+                                         -- and 개념글 flags), for a retry to read the post as the
+                                         -- lost crawl would have; NULL when no list row led there
     attempts      integer     NOT NULL DEFAULT 1,      -- crawls that gave this page up
     first_seen_at timestamptz NOT NULL,
     last_seen_at  timestamptz NOT NULL,
