@@ -78,6 +78,13 @@ def _show_left(url: str, gallery: str) -> None:
         _say(f"  ... and {len(rows) - SHOWN_ROWS} more (all are rows of crawl_failures)")
 
 
+def _shown(arguments: Mapping[str, str], separator: str = " ") -> str:
+    """Spider arguments as a user writes them: the gallery first, then the rest by name
+    (PostgreSQL's jsonb keeps its own key order)."""
+    ordered = sorted(arguments.items(), key=lambda item: (item[0] != "gallery", item[0]))
+    return separator.join(f"{name}={value}" for name, value in ordered)
+
+
 def crawl_command(arguments: Mapping[str, str], overrides: Mapping[str, str]) -> list[str]:
     """The ``scrapy crawl`` command that retries one group's pages."""
     command = [sys.executable, "-m", "scrapy", "crawl", "gallery"]
@@ -94,8 +101,8 @@ def _crawl_locally(groups: Sequence[FailureGroup], overrides: Mapping[str, str])
     env.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)  # runs outside the project folder
     worst = 0
     for number, group in enumerate(groups, 1):
-        shown = " ".join(f"-a {k}={v}" for k, v in group.arguments.items())
-        _say(f"\n[{number}/{len(groups)}] scrapy crawl gallery {shown} -a retry=1")
+        shown = _shown(group.arguments, " -a ")
+        _say(f"\n[{number}/{len(groups)}] scrapy crawl gallery -a {shown} -a retry=1")
         code = subprocess.call(crawl_command(group.arguments, overrides), env=env)
         worst = max(worst, code)
     return worst
@@ -120,8 +127,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         return EXIT_EMPTY
     _say(f"The failure ledger holds pages of {args.gallery} lost by {len(groups)} crawl(s):")
     for group in groups:
-        shown = " ".join(f"{k}={v}" for k, v in group.arguments.items())
-        _say(f"  {shown}: {group.describe()}")
+        _say(f"  {_shown(group.arguments)}: {group.describe()}")
     if args.dry_run:
         return EXIT_LEFT
     if args.nodes:
