@@ -31,34 +31,32 @@ class Search:
 
 
 class CommentNumbering:
-    """Gallery-wide comment numbers: by post number within an epoch, epochs after each other.
+    """Gallery-wide numbers of the comments posts have at epoch 0, by post number.
 
     The site numbers comments in time order across a gallery; numbering each post's
-    comments after all comments of lower-numbered posts approximates that, keeps numbers
-    unique per gallery, and lets a later epoch's new comments get larger numbers.
+    comments after all comments of lower-numbered posts approximates that and keeps numbers
+    unique per gallery. Later epochs' comments are numbered after ``end`` by the activity
+    model (``activity.Timeline``), in time order, so they are above every earlier one.
     """
 
-    def __init__(self, source: GallerySource, epoch: int) -> None:
+    def __init__(self, source: GallerySource) -> None:
         base = getattr(source, "comment_base", 0) + 1
         self.posts = array("q")
-        self.starts: list[array[int]] = [array("q") for _ in range(epoch + 1)]
-        plans = []
+        self.starts = array("q")
         for no in source.numbers():
-            plan = source.comment_plan(no)
-            if any(plan):
+            count = source.comment_plan(no)[0]
+            if count:
                 self.posts.append(no)
-                plans.append(plan)
-        for e in range(epoch + 1):
-            column = self.starts[e]
-            for plan in plans:
-                column.append(base)
-                base += plan[e]
+                self.starts.append(base)
+                base += count
+        self.end = base  # the first number no epoch-0 comment has
 
     def starts_for(self, no: int) -> tuple[int, ...]:
+        """(the number of the post's first epoch-0 comment,): ``GallerySource.comments``."""
         i = bisect_left(self.posts, no)
         if i == len(self.posts) or self.posts[i] != no:
-            return tuple(0 for _ in self.starts)
-        return tuple(column[i] for column in self.starts)
+            return (0,)
+        return (self.starts[i],)
 
 
 class GalleryState:
@@ -113,12 +111,13 @@ class GalleryState:
     def movies(self) -> frozenset[str]:
         """The movie numbers (``movie_view?no=``) the gallery's posts embed; built on first
         use from the cheap per-post video plan. A movie stays served after its post is
-        deleted while serving, as a file outlives the page that showed it."""
+        deleted while serving or in a later epoch, as a file outlives the page that showed
+        it."""
         if self._movies is None:
             self._movies = frozenset(
                 video.key
                 for no in self.source.numbers()
-                if self.source.status(no) == "live"
+                if self.source.original_status(no) == "live"
                 for video in self.source.videos(no)
                 if video.kind == "movie"
             )
@@ -127,7 +126,7 @@ class GalleryState:
     @property
     def numbering(self) -> CommentNumbering:
         if self._numbering is None:
-            self._numbering = CommentNumbering(self.source, getattr(self.source, "epoch", 0))
+            self._numbering = CommentNumbering(self.source)
         return self._numbering
 
     def all_numbers(self) -> list[int]:

@@ -9,6 +9,11 @@ number so the serving state can scan a whole gallery quickly.
 Every writer class appears in every gallery of some size: anonymous and member writers
 from the pool, and the staff (manager, sub-managers) on a few posts and comments drawn
 apart (``_staff``, ``_staff_comment``), so that adding them changed no other draw.
+
+Later epochs: each post's own drift (``_epoch_d``: views, recommends, 개념글, edits,
+downvotes anywhere in the gallery) plus the gallery's activity (``activity.Timeline``:
+new posts, comments, votes and deletions among the newest posts), shared by every epoch of
+the gallery so that epoch E+1 is epoch E plus one step.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from . import commentgen, textgen, words
+from .activity import Timeline, clock
 from .clock import list_text, survey_text
 from .hashing import digest, h64, hexkey, rng, unit
 from .lru import LRU
@@ -96,10 +102,14 @@ class GeneratedGallery(GallerySource):
         *,
         big_thread: int | None = None,
         salt: str | None = None,
+        timeline: Timeline | None = None,
     ) -> None:
-        """``salt`` names the draws (``ReplicaOptions.data_salt``; default the id)."""
+        """``salt`` names the draws (``ReplicaOptions.data_salt``; default the id).
+        ``timeline``: the gallery's activity, shared with its other epochs (one is made
+        when not given); ``now`` is epoch 0's clock, ``self.now`` this epoch's."""
         self.seed = seed
-        self.now = now
+        self.origin = now  # epoch 0's clock: every generated time derives from it
+        self.now = clock(now, epoch)  # this epoch's clock: what the pages show time against
         self.epoch = epoch
         self.salt = spec.id if salt is None else salt  # what every draw is keyed by
         self.config = derive_config(spec, seed, self.salt)
@@ -110,10 +120,20 @@ class GeneratedGallery(GallerySource):
         self._c = (span - 260) / top if top > 0 else 0.0
         self._numbers: Sequence[int] | None = None
         self._digests: LRU[int, bytes] = LRU(100_000)
+        if timeline is not None:
+            self._digests = timeline.base._digests  # the same numbers, the same digests
         self._big = self._choose_big_post()
         self._issues: frozenset[int] | None = None
         # ``--big-thread N``: the big post's comment count, for tests of long comment pagers.
         self._big_thread = big_thread
+        if timeline is None:
+            base = self
+            if epoch:
+                base = GeneratedGallery(spec, seed, now, 0, big_thread=big_thread, salt=salt)
+                self._digests = base._digests
+            timeline = Timeline(base)
+        self.timeline = timeline
+        timeline.ensure(epoch)
 
     # -- cheap per-number facts -------------------------------------------------------
     def _d(self, no: int) -> bytes:
@@ -125,7 +145,41 @@ class GeneratedGallery(GallerySource):
     def _is_notice(self, no: int) -> bool:
         return no <= self.config.notice_count
 
+    def is_notice(self, no: int) -> bool:
+        """Whether ``no`` is one of the gallery's notices (numbers 1..notice_count)."""
+        return self._is_notice(no)
+
+    @property
+    def big_post(self) -> int | None:
+        """The live post with 101..300 comments (or ``--big-thread``): never deleted."""
+        return self._big
+
+    def _born(self, no: int) -> int | None:
+        """The epoch a post of the activity model appeared in, if it has by this epoch."""
+        born = self.timeline.born_at(no)
+        return born if born is not None and born <= self.epoch else None
+
     def status(self, no: int) -> PostStatus:
+        """The status at this epoch: epoch 0's, with the activity's new and deleted posts."""
+        if self.epoch == 0:
+            return self.base_status(no)
+        born = self.timeline.born_at(no)
+        if born is not None:
+            if born > self.epoch:
+                return "missing"
+        elif self.base_status(no) != "live":
+            return self.base_status(no)
+        return "deleted" if self.timeline.deleted(no, self.epoch) else "live"
+
+    def original_status(self, no: int) -> PostStatus:
+        return self.base_status(no)
+
+    def touched(self, after: int, upto: int) -> set[int]:
+        self.timeline.ensure(upto)
+        return self.timeline.touched(after, upto)
+
+    def base_status(self, no: int) -> PostStatus:
+        """The status at epoch 0 (a pure draw per number)."""
         if not 1 <= no <= self.size:
             return "missing"
         if self._is_notice(no):
@@ -140,18 +194,23 @@ class GeneratedGallery(GallerySource):
     def _choose_big_post(self) -> int | None:
         """One live post per gallery gets more than 100 comments (comment paging)."""
         for no in range(max(1, self.size - 10), self.config.notice_count, -1):
-            if self.status(no) == "live":
+            if self.base_status(no) == "live":
                 return no
         return None
 
     def numbers(self) -> Sequence[int]:
         if self._numbers is None:
-            self._numbers = [n for n in range(1, self.size + 1) if self.status(n) != "missing"]
+            numbers = [n for n in range(1, self.size + 1) if self.base_status(n) != "missing"]
+            if self.epoch:
+                numbers += self.timeline.new_posts(self.epoch)
+            self._numbers = numbers
         return self._numbers
 
     def flags(self, no: int) -> tuple[bool, int | None]:
         """(개념글, head id) without generating the post."""
         d = self._d(no)
+        if no > self.size:  # arrivals and the activity's new posts: never 개념글 (yet)
+            return False, self._head_id(no, d)
         recommended = d[2] < 15 and not self._is_notice(no)
         for i in range(1, self.epoch + 1):
             if self._epoch_d(no, i)[10] < 3 and not self._is_notice(no):
@@ -167,8 +226,14 @@ class GeneratedGallery(GallerySource):
         return heads[d[3] % len(heads)].id
 
     def comment_plan(self, no: int) -> tuple[int, ...]:
+        """(epoch-0 comments, comments added in epoch 1, ..., in this epoch)."""
+        added = self.timeline.added_plan(no, self.epoch) if self.epoch else ()
+        return (self._base_count(no), *added)
+
+    def _base_count(self, no: int) -> int:
+        """The post's comments at epoch 0."""
         if no > self.size:
-            return (0,) * (self.epoch + 1)
+            return 0
         d = self._d(no)
         u = int.from_bytes(d[4:6], "big") / 65536
         if self._is_notice(no):
@@ -183,11 +248,7 @@ class GeneratedGallery(GallerySource):
             base = 21 + d[6] % 80
         else:
             base = 101 + (d[6] * 3) % 250
-        added = []
-        for i in range(1, self.epoch + 1):
-            e = self._epoch_d(no, i)
-            added.append(1 + e[5] % 8 if e[4] < 13 else 0)
-        return (base, *added)
+        return base
 
     def _voice(self, no: int, base: int) -> int:
         d = self._d(no)
@@ -201,27 +262,48 @@ class GeneratedGallery(GallerySource):
             age = 260 + self._c * ((k - 1) ** _EXP - 1)
             gap = self._c * (k**_EXP - (k - 1) ** _EXP)
             age += self._d(no)[17] / 256 * 0.5 * gap
-        return self.now - timedelta(seconds=math.floor(age))
+        return self.origin - timedelta(seconds=math.floor(age))
 
     def survey_row(self) -> tuple[str, datetime, str] | None:
         if not self.config.survey:
             return None
         r = rng(self.seed, self.salt, "survey")
-        at = self.now - timedelta(days=r.randint(1, 6), seconds=r.randint(0, 86399))
+        at = self.origin - timedelta(days=r.randint(1, 6), seconds=r.randint(0, 86399))
         return r.choice(words.SURVEY_TITLES), at, survey_text(at)
 
     def news_row(self) -> tuple[str, datetime, str] | None:
         if not self.config.news_row:
             return None
         r = rng(self.seed, self.salt, "news")
-        at = self.now - timedelta(seconds=r.randint(600, 20 * 3600))
+        at = self.origin - timedelta(seconds=r.randint(600, 20 * 3600))
         return r.choice(words.NEWS_TITLES), at, list_text(at, self.now)
 
     # -- full content --------------------------------------------------------------------
     def post(self, no: int) -> Post:
-        return self._post(no, self.created(no), arrived=False)
+        """The post at this epoch: as generated (or as it appeared in a later epoch), with
+        the counts the activity added since and its comments."""
+        born = self._born(no)
+        if born is None:
+            post = self._post(no, self.created(no), arrived=False)
+        else:
+            post = self._post(no, self.timeline.created[no], arrived=True)
+        if not self.epoch:
+            return post
+        bump = self.timeline.counts(no, self.epoch)
+        added = sum(self.timeline.added_plan(no, self.epoch))
+        if not (added or bump.views or bump.recommend or bump.fixed or bump.downvotes):
+            return post
+        return replace(
+            post,
+            views=post.views + bump.views,
+            recommend=post.recommend + bump.recommend,
+            fixed_recommend=post.fixed_recommend + bump.fixed,
+            downvotes=None if post.downvotes is None else post.downvotes + bump.downvotes,
+            comment_count=post.comment_count + added,
+        )
 
     def new_post(self, no: int, created: datetime) -> Post:
+        """A post arriving while serving (the ``new_posts`` fault): no epoch activity."""
         return self._post(no, created, arrived=True)
 
     def _post(self, no: int, created: datetime, arrived: bool) -> Post:
@@ -230,8 +312,8 @@ class GeneratedGallery(GallerySource):
         notice = not arrived and self._is_notice(no)
         recommended, head_id = self.flags(no)
         recommended = recommended and not arrived
-        plan = (0,) * (self.epoch + 1) if arrived else self.comment_plan(no)
-        voice = 0 if arrived else self._voice(no, plan[0])
+        count = 0 if arrived else self._base_count(no)  # later epochs' comments: post()
+        voice = 0 if arrived else self._voice(no, count)
         if notice:
             writer = OPERATOR if self.config.kind in ("major", "person") else self.pool.manager
             title = r.choice(("이용 안내", "공지사항", "규칙 안내", "신고 방법 안내"))
@@ -241,9 +323,11 @@ class GeneratedGallery(GallerySource):
             writer = self.pool.draw(r)
             title = textgen.title(r)
             writer = (None if arrived else self._staff(no)) or writer
-        views = int(math.exp(r.gauss(4.0, 1.1))) + 3 * plan[0] + 1
+        views = int(math.exp(r.gauss(4.0, 1.1))) + 3 * count + 1
         recommend = r.choice((0, 0, 0, 0, 1, 1, 2, 3, 5))
-        if recommended:
+        # A 개념글 from the start has its counts drawn so; one that became 개념글 in a later
+        # epoch keeps the draws it had (its counts only grow: +10 recommends, below).
+        if recommended and d[2] < 15:
             recommend += 10 + r.randint(0, 150)
             views += 500 + r.randint(0, 20000)
         if notice:
@@ -275,7 +359,7 @@ class GeneratedGallery(GallerySource):
             recommend=recommend,
             fixed_recommend=fixed_recommend,
             downvotes=downvotes,
-            comment_count=sum(plan),
+            comment_count=count,
             voice_count=voice,
             recommended=recommended,
             notice=notice,
@@ -343,7 +427,7 @@ class GeneratedGallery(GallerySource):
                 if len(chosen) >= want:
                     break
                 no = r.randint(self.config.notice_count + 1, self.size)
-                if self.status(no) == "live":
+                if self.base_status(no) == "live":
                     chosen.add(no)
             self._issues = frozenset(chosen)
         return self._issues
@@ -372,30 +456,23 @@ class GeneratedGallery(GallerySource):
         return self.body(no)
 
     def comments(self, no: int, starts: Sequence[int]) -> list[Comment]:
-        plan = self.comment_plan(no)
-        created = self.created(no)
+        """Epoch 0's thread (numbered from ``starts[0]``) with the later epochs' comments
+        and deletions (``activity.assemble``)."""
+        base = self._base_comments(no, starts[0]) if self._born(no) is None else []
+        if not self.epoch:
+            return base
+        return self.timeline.thread(no, self.epoch, base)
+
+    def _base_comments(self, no: int, first_no: int) -> list[Comment]:
+        count = self._base_count(no)
         out = commentgen.generate(
             rng(self.seed, self.salt, "comments", no),
-            count=plan[0],
-            voice=self._voice(no, plan[0]),
-            first_no=starts[0],
-            start=created,
-            now=self.now,
+            count=count,
+            voice=self._voice(no, count),
+            first_no=first_no,
+            start=self.created(no),
+            now=self.origin,
             writer=self.pool.draw,
             key_parts=(self.seed, self.salt, no),
         )
-        for i, extra in enumerate(plan[1:], start=1):
-            if not extra:
-                continue
-            last = max((c.created for c in out), default=created)
-            out += commentgen.generate(
-                rng(self.seed, self.salt, "comments", no, "epoch", i),
-                count=extra,
-                voice=0,
-                first_no=starts[i],
-                start=last,
-                now=self.now,
-                writer=self.pool.draw,
-                key_parts=(self.seed, self.salt, no, i),
-            )
         return [self._staff_comment(no, i, c) for i, c in enumerate(out)]

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,6 +75,39 @@ class _Base:
         request = urllib.request.Request(self.url("/_replica/release"), data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=10) as resp:
             return int(json.loads(resp.read())["released"])
+
+    def epoch(self) -> int:
+        """``GET /_replica/epoch``: the epoch served now."""
+        with urllib.request.urlopen(self.url("/_replica/epoch"), timeout=10) as resp:
+            return int(json.loads(resp.read())["epoch"])
+
+    def set_epoch(self, epoch: int) -> int:
+        """``POST /_replica/epoch``: serve ``epoch`` from now on (the same port and base URL);
+        every page, comment JSON and ``truth()`` then answers for it. Returns the epoch;
+        ``ValueError`` (the server's reason) for an earlier epoch than the one served, or
+        while the ``new_posts``/``delete_posts`` faults run."""
+        body = json.dumps({"epoch": epoch}).encode()
+        request = urllib.request.Request(
+            self.url("/_replica/epoch"),
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as resp:
+                return int(json.loads(resp.read())["epoch"])
+        except urllib.error.HTTPError as error:
+            raise ValueError(json.loads(error.read()).get("error", str(error))) from None
+
+    def changes(
+        self, after: int, upto: int | None = None, gallery: str | None = None
+    ) -> list[dict[str, Any]]:
+        """``GET /_replica/changes``: what changed from epoch ``after`` to ``upto`` (default:
+        the epoch served), one record per gallery (``changes.record``)."""
+        query = f"?from={after}" + (f"&to={upto}" if upto is not None else "")
+        query += f"&gallery={gallery}" if gallery else ""
+        with urllib.request.urlopen(self.url("/_replica/changes" + query), timeout=120) as resp:
+            return [json.loads(line) for line in resp.read().decode().splitlines() if line]
 
     def heal(self) -> dict[str, int]:
         """``POST /_replica/heal``: broken pages answer and blocks end, from now on."""

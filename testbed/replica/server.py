@@ -21,6 +21,7 @@ from aiohttp import web
 
 from . import (
     browser_check,
+    changes,
     chrome,
     comment_script,
     comments_json,
@@ -31,6 +32,7 @@ from . import (
     truth,
     view_page,
 )
+from .activity import Timeline
 from .blocks import Blocker
 from .faults import FaultPlan, RateLimiter
 from .gallery import GalleryState
@@ -149,7 +151,14 @@ class Replica:
 
     def __init__(self, options: ReplicaOptions) -> None:
         self.options = options
-        self.states: Galleries = build_states(options)
+        # The epoch served now (``POST /_replica/epoch`` moves it on); each epoch's
+        # galleries are built once and kept, and share each gallery's activity timeline,
+        # so stepping through epochs computes each step once; an epoch's pages are
+        # rendered once each, like epoch 0's (the caches below are keyed by epoch).
+        self.epoch = options.epoch
+        self.timelines: dict[GalleryKey, Timeline] = {}
+        self.by_epoch: dict[int, Galleries] = {}
+        self.states: Galleries = self.galleries_at(self.epoch)
         self.token = esno_token(options.seed)
         self.stats = Stats()
         self.faults = FaultPlan(options.seed, options.faults)
@@ -163,21 +172,36 @@ class Replica:
         self.stopping = asyncio.Event()  # set when the server shuts down
         self.new_rate = options.faults.get("new_posts", 0.0)
         self.delete_rate = options.faults.get("delete_posts", 0.0)
-        # Caches are keyed by the gallery's (id, kind): one id may name two galleries.
+        # Caches are keyed by the gallery's (id, kind): one id may name two galleries; and by
+        # epoch where the epoch changes what they hold.
         self.list_pages: LRU[tuple[object, ...], bytes] = LRU(512)
-        # Keyed by (gallery, post, media base): with --media the parts name the host asked.
-        self.post_parts: LRU[tuple[GalleryKey, int, str | None], tuple[bytes, bytes, bytes]] = LRU(
-            5_000
-        )
+        # Keyed by (gallery, epoch, post, media base): with --media the parts name the host.
+        self.post_parts: LRU[
+            tuple[GalleryKey, int, int, str | None], tuple[bytes, bytes, bytes]
+        ] = LRU(5_000)
         self.tops: LRU[GalleryKey, bytes] = LRU(256)
         self.head_rest = chrome.head_rest().encode()
         self.list_blocks: LRU[tuple[object, ...], bytes] = LRU(256)
-        self.comment_pages: LRU[tuple[GalleryKey, int, int, str | None], bytes] = LRU(4_000)
+        self.comment_pages: LRU[tuple[GalleryKey, int, int, int, str | None], bytes] = LRU(4_000)
         tail = "</section>\n" + chrome.sidebar() + "</main>\n" + chrome.footer()
         self.view_tail = tail.encode()
         # The comment script (loads and renders the comments in a browser) comes
         # after the hidden inputs it reads, before the page's closing scripts.
         self.view_scripts = (comment_script.script() + chrome.tail_scripts("view", 8)).encode()
+
+    # -- epochs ----------------------------------------------------------------------------
+    def galleries_at(self, epoch: int) -> Galleries:
+        """The galleries at ``epoch``, built on first use and kept."""
+        galleries = self.by_epoch.get(epoch)
+        if galleries is None:
+            galleries = build_states(self.options, epoch=epoch, timelines=self.timelines)
+            self.by_epoch[epoch] = galleries
+        return galleries
+
+    def set_epoch(self, epoch: int) -> None:
+        """Serve ``epoch`` from now on (``POST /_replica/epoch``); the caller checked it."""
+        self.states = self.galleries_at(epoch)
+        self.epoch = epoch
 
     # -- time-driven faults --------------------------------------------------------------
     def advance(self) -> None:
@@ -398,7 +422,7 @@ class Replica:
             if not isinstance(state, GalleryState):
                 return state
             query = ListQuery.from_params(request.query)
-            key = (state.config.key, state.version, query)
+            key = (state.config.key, self.epoch, state.version, query)
             body = self.list_pages.get_or(
                 key, lambda: list_page.render(state, query, self.token).encode()
             )
@@ -444,11 +468,11 @@ class Replica:
                 view_page.hidden_inputs(state, post, self.token, comment_count=count).encode(),
             )
 
-        meta, part, hidden = self.post_parts.get_or((gid, no, media_base), make_post)
+        meta, part, hidden = self.post_parts.get_or((gid, self.epoch, no, media_base), make_post)
         top = self.tops.get_or(gid, lambda: chrome.top(state.config).encode())
         query = ListQuery(page=page)
         block = self.list_blocks.get_or(
-            (gid, state.version, page),
+            (gid, self.epoch, state.version, page),
             lambda: list_page.list_block(state, query, list_page.resolve(state, query)).encode(),
         )
         return b"".join(
@@ -485,7 +509,7 @@ class Replica:
             self.stats.refused_direct += 1
             return _html(signals.REFUSAL)
         base = self._media_base(request)
-        key = (state.config.key, no, page, base)
+        key = (state.config.key, self.epoch, no, page, base)
 
         def make() -> bytes:
             if state.status(no) != "live":
@@ -531,6 +555,55 @@ class Replica:
         body = ("\n".join(lines) + ("\n" if lines else "")).encode()
         return web.Response(body=body, content_type="application/x-ndjson", charset="utf-8")
 
+    async def epoch_handler(self, request: web.Request) -> web.StreamResponse:
+        """``GET``: the epoch served. ``POST`` with ``{"epoch": E}`` (JSON) or ``epoch=E``
+        (form): serve epoch E from now on, E >= the current one (the site does not go back
+        in time); 400 for anything else, 409 for an earlier epoch or when the ``new_posts``
+        or ``delete_posts`` faults run (their changes are not part of any epoch)."""
+        if request.method == "GET":
+            return web.json_response({"epoch": self.epoch})
+        try:
+            if request.content_type == "application/json":
+                data = await request.json()
+                value = data.get("epoch") if isinstance(data, dict) else None
+            else:
+                value = (await request.post()).get("epoch")
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError(value)
+            epoch = int(value)
+        except ValueError:
+            return web.json_response({"error": "epoch must be an integer"}, status=400)
+        if epoch < self.epoch:
+            error = f"epoch {epoch} is before the epoch served ({self.epoch})"
+            return web.json_response({"error": error, "epoch": self.epoch}, status=409)
+        if (self.new_rate or self.delete_rate) and epoch != self.epoch:
+            error = "the new_posts/delete_posts faults run: epochs cannot change"
+            return web.json_response({"error": error, "epoch": self.epoch}, status=409)
+        previous = self.epoch
+        self.set_epoch(epoch)
+        return web.json_response({"epoch": epoch, "previous": previous})
+
+    async def changes_handler(self, request: web.Request) -> web.StreamResponse:
+        """``?from=E1&to=E2[&gallery=ID]``: what changed between two epochs (``changes.py``),
+        one JSON line per gallery; ``to`` defaults to the epoch served, ``from`` to the one
+        before it. Epochs only: arrivals and deletions by faults are not included."""
+        try:
+            upto = int(request.query.get("to", self.epoch))
+            after = int(request.query.get("from", max(0, upto - 1)))
+        except ValueError:
+            return web.json_response({"error": "from and to must be integers"}, status=400)
+        if not 0 <= after <= upto:
+            return web.json_response({"error": "need 0 <= from <= to"}, status=400)
+        wanted = request.query.getall("gallery", [])
+        old, new = self.galleries_at(after), self.galleries_at(upto)
+        lines = [
+            json.dumps(changes.record(old[key], new[key], after, upto), ensure_ascii=False)
+            for key in new
+            if not wanted or key[0] in wanted
+        ]
+        body = ("\n".join(lines) + ("\n" if lines else "")).encode()
+        return web.Response(body=body, content_type="application/x-ndjson", charset="utf-8")
+
     async def release_handler(self, request: web.Request) -> web.StreamResponse:
         """Answer every held view request and hold none from now on."""
         waiting = self.stats.held
@@ -550,6 +623,7 @@ class Replica:
     async def stats_handler(self, request: web.Request) -> web.StreamResponse:
         self.advance()
         data = self.stats.as_dict()
+        data["epoch"] = self.epoch
         data["galleries"] = {
             self.states.name(s): {
                 "kind": s.config.kind,
@@ -588,6 +662,9 @@ def build_app(options: ReplicaOptions) -> web.Application:
     app.router.add_get("/_replica/stats", replica.stats_handler)
     app.router.add_post("/_replica/release", replica.release_handler)
     app.router.add_post("/_replica/heal", replica.heal_handler)
+    app.router.add_get("/_replica/epoch", replica.epoch_handler)
+    app.router.add_post("/_replica/epoch", replica.epoch_handler)
+    app.router.add_get("/_replica/changes", replica.changes_handler)
     if options.media:
         app.router.add_get(media.MEDIA_PATH + "{host}/{tail:.*}", replica.media_handler)
 

@@ -12,7 +12,9 @@ from .model import Body, Comment, GalleryConfig, Post, PostStatus, Video
 class GallerySource(ABC):
     """Pure, deterministic facts about one gallery at one epoch.
 
-    ``GalleryState`` adds what changes while serving (arrivals, deletions) on top.
+    ``now`` is the gallery's clock at that epoch (``--now`` at epoch 0, later for later
+    epochs: ``activity.clock``). ``GalleryState`` adds what changes while serving
+    (arrivals, deletions) on top.
     """
 
     config: GalleryConfig
@@ -47,7 +49,18 @@ class GallerySource(ABC):
 
     @abstractmethod
     def comments(self, no: int, starts: Sequence[int]) -> list[Comment]:
-        """The post's comments in display order; ``starts[i]`` numbers epoch i's batch."""
+        """The post's comments in display order; ``starts[0]`` numbers its epoch-0 comments
+        (``CommentNumbering``); later epochs' comments come numbered by the source."""
+
+    def touched(self, after: int, upto: int) -> set[int]:
+        """Posts whose comments changed between epochs ``after`` and ``upto`` (new comments,
+        deleted ones): the threads ``changes`` compares. None for sources without epochs."""
+        return set()
+
+    def original_status(self, no: int) -> PostStatus:
+        """The status at epoch 0, before any later epoch's deletions (a movie stays served
+        after its post is deleted). The same as ``status`` for sources without epochs."""
+        return self.status(no)
 
     def videos(self, no: int) -> tuple[Video, ...]:
         """The videos a live post's body embeds, without generating the body (the movie

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from .activity import Timeline
 from .gallery import GalleryState
 from .generator import GeneratedGallery
 from .hashing import hexkey
@@ -60,22 +61,38 @@ class Galleries(Mapping[GalleryKey, GalleryState]):
         return config.id if primary is state else f"{config.id}:{config.kind}"
 
 
-def build_states(options: ReplicaOptions) -> Galleries:
+def build_states(
+    options: ReplicaOptions,
+    *,
+    epoch: int | None = None,
+    timelines: dict[GalleryKey, Timeline] | None = None,
+) -> Galleries:
+    """The galleries ``options`` name, at ``epoch`` (default ``options.epoch``).
+
+    ``timelines`` (filled in here when given) shares each generated gallery's activity
+    between the epochs a server steps through: each step is computed once.
+    """
+    epoch = options.epoch if epoch is None else epoch
     states: dict[GalleryKey, GalleryState] = {}
     for spec in options.served_specs():
+        key = (spec.id, spec.kind)
         source: GallerySource
         if spec.is_seed:
-            source = SeedGallery(options.now, options.epoch)
+            source = SeedGallery(options.now, epoch)
         else:
-            source = GeneratedGallery(
+            generated = GeneratedGallery(
                 spec,
                 options.seed,
                 options.now,
-                options.epoch,
+                epoch,
                 big_thread=options.big_thread,
                 salt=options.data_salt(spec),
+                timeline=None if timelines is None else timelines.get(key),
             )
-        states[(spec.id, spec.kind)] = GalleryState(source, options.seed, options.search_window)
+            if timelines is not None:
+                timelines[key] = generated.timeline
+            source = generated
+        states[key] = GalleryState(source, options.seed, options.search_window)
     return Galleries(states)
 
 
