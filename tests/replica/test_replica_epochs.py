@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import io
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -541,31 +540,16 @@ def test_changes_must_go_forward() -> None:
 # ------------------------------------------------------------------ cost
 
 
-def test_later_epochs_cost_about_what_epoch_0_costs() -> None:
+def test_each_step_is_computed_once_per_gallery() -> None:
     """A 5,000-post gallery: each step is computed once per gallery (a server stepping
-    through epochs shares them), and serving a post at epoch 5 costs about what it costs
-    at epoch 0 (no regeneration of the gallery's history per request)."""
+    through epochs shares them), not regenerated per epoch or per request. (How much a
+    later epoch costs to serve is a figure for bench/, never a timed assertion here.)"""
     spec = "cost:minor:5000"
     timelines: dict[Any, Any] = {}
-    started = time.process_time()
     states = {e: build_states(options(spec, e), timelines=timelines)["cost"] for e in range(6)}
-    assert time.process_time() - started < 5.0
     timeline = timelines[("cost", "minor")]
     steps = list(timeline.steps)
     states[5].source.touched(0, 5)
     build_states(options(spec, 5), timelines=timelines)
     assert [s.epoch for s in steps] == list(STEPS)
     assert all(a is b for a, b in zip(timeline.steps, steps, strict=True))
-
-    def serve_posts(state: Any) -> float:
-        numbers = state.sequence((False, None))[-400:]
-        begin = time.process_time()
-        for no in numbers:
-            state.post(no)
-            state.body(no)
-            state.comments(no)
-        return time.process_time() - begin
-
-    # Warm what epochs share (digests), then compare states that each start cold.
-    serve_posts(build_states(options(spec, 0), timelines=timelines)["cost"])
-    assert serve_posts(states[5]) < 2 * serve_posts(states[0]) + 0.1
