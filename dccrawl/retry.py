@@ -44,16 +44,6 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _settings(pairs: Sequence[str] | None) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for pair in pairs or ():
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise ArgumentError(f"-s {pair!r}: expected NAME=VALUE")
-        found[name] = value
-    return found
-
-
 def _database_url(overrides: Mapping[str, str]) -> str:
     settings = project_settings()
     settings.setdict(dict(overrides), priority="cmdline")
@@ -110,9 +100,9 @@ def _crawl_locally(groups: Sequence[FailureGroup], overrides: Mapping[str, str])
 
 def cmd_retry(args: argparse.Namespace) -> int:
     try:
-        overrides = _settings(args.setting)
+        overrides = cluster_cli.settings_pairs(args.setting)
         parse_arguments({"gallery": args.gallery})
-    except ArgumentError as error:
+    except (ArgumentError, cluster_cli.UsageError) as error:
         print(f"dccrawl retry: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:

@@ -305,16 +305,23 @@ class GallerySpider(scrapy.Spider):
 
     def page_failure(self, request: Request, why: str) -> list[PageFailure]:
         """The ledger item for a page whose callback raised (``dccrawl/callbackerrors.py``)."""
+        return list(self._record_request(request, why))
+
+    def _record_request(
+        self, request: Request, why: str, *, follow_pages: bool = False
+    ) -> Iterator[PageFailure]:
+        """The ledger item for a request's page: a list page by its path; a view page by
+        its post (with its list row); a comment page or a browser reading as the post's
+        comments. Requests of no page kind (video players) record nothing."""
         kind = request.meta.get(PAGE_META)
         post_no = request.meta.get("post_no")
         if kind == "list":
-            return list(self._record(request.url, why, "list"))
-        if kind in ("view", "comments") and isinstance(post_no, int):
+            yield from self._record(request.url, why, "list", follow_pages=follow_pages)
+        elif kind in ("view", "comments") and isinstance(post_no, int):
             rendered = request.meta.get("playwright")
             page_kind = "view" if kind == "view" and not rendered else "comments"
             listed = self._list_row_of(request.meta) if page_kind == "view" else None
-            return list(self._record(request.url, why, page_kind, post_no, list_row=listed))
-        return []
+            yield from self._record(request.url, why, page_kind, post_no, list_row=listed)
 
     # --- start: find the gallery's kind, then the first requests -------------------
 
@@ -1166,16 +1173,10 @@ class GallerySpider(scrapy.Spider):
 
         Not a page given up (the block's one ERROR line says the crawl stopped); a list
         page's following pages were never reached, so its retry follows them."""
+        meta = request.meta
+        follow = not meta.get("recheck") and meta.get(FOLLOW_META, True)
         why = "not fetched: a block stopped the crawl"
-        kind = request.meta.get(PAGE_META)
-        post_no = request.meta.get("post_no")
-        if kind == "list":
-            follow = not request.meta.get("recheck") and request.meta.get(FOLLOW_META, True)
-            yield from self._record(request.url, why, "list", follow_pages=follow)
-        elif isinstance(post_no, int):
-            page_kind = "view" if request.callback == self.parse_view else "comments"
-            listed = self._list_row_of(request.meta) if page_kind == "view" else None
-            yield from self._record(request.url, why, page_kind, post_no, list_row=listed)
+        yield from self._record_request(request, why, follow_pages=follow)
 
 
 def _path(url: str) -> str:

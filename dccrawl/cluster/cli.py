@@ -81,6 +81,11 @@ def _pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
     return found
 
 
+def settings_pairs(values: Sequence[str] | None) -> dict[str, str]:
+    """The ``-s NAME=VALUE`` options of a command (``retry`` uses them too)."""
+    return _pairs(values, "-s")
+
+
 def _database_url(overrides: Mapping[str, str]) -> str:
     """The ledger database: ``-s DATABASE_URL``, the project setting, or the environment."""
 
@@ -310,30 +315,54 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         except (ProbeError, ValueError) as error:
             _warn(f"cannot plan the list shards: {error}")
             return 1
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    crawl_id = f"{parsed.gallery}-{stamp}-{secrets.token_hex(2)}"
-    recorded = {k: v for k, v in overrides.items() if k != DATABASE_URL}
-    with _open_ledger(url) as conn:
-        shards = ledger.create_crawl(
-            conn,
-            crawl_id=crawl_id,
-            gallery_id=parsed.gallery,
-            project=args.project,
-            spider=SPIDER,
-            settings=recorded,
-            plans=plans,
-        )
-        _say(
-            f"crawl {crawl_id}: {len(shards)} {mode} shard(s) of {parsed.gallery} in {redact(url)}"
-        )
-        with ledger.dispatch_lock(conn):
-            report = _dispatch(conn, crawl_id, given, overrides, args)
+    crawl_id, report = _record_and_dispatch(
+        url,
+        parsed.gallery,
+        plans,
+        given=given,
+        overrides=overrides,
+        args=args,
+        what=f"{mode} shard(s)",
+    )
     if report.waiting:
         _say(
             f"{report.waiting} shard(s) wait for a free node: "
             f"`python -m dccrawl watch --crawl {crawl_id} --nodes ...` sends them as nodes free up"
         )
     return 1 if not report.sent and not report.uncertain and report.problems else 0
+
+
+def _record_and_dispatch(
+    url: str,
+    gallery: str,
+    plans: Sequence[ShardPlan],
+    *,
+    given: Sequence[NodeAddress],
+    overrides: Mapping[str, str],
+    args: argparse.Namespace,
+    what: str,
+    tag: str = "",
+) -> tuple[str, DispatchReport]:
+    """Record a new crawl's shards (``DATABASE_URL`` never among their settings) and send
+    what fits to the nodes; its id (``<gallery>-[<tag>-]<UTC time>-<4 hex>``) and the
+    dispatch report. ``what`` names the shards in the one line printed."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    crawl_id = "-".join(part for part in (gallery, tag, stamp, secrets.token_hex(2)) if part)
+    recorded = {k: v for k, v in overrides.items() if k != DATABASE_URL}
+    with _open_ledger(url) as conn:
+        shards = ledger.create_crawl(
+            conn,
+            crawl_id=crawl_id,
+            gallery_id=gallery,
+            project=args.project,
+            spider=SPIDER,
+            settings=recorded,
+            plans=plans,
+        )
+        _say(f"crawl {crawl_id}: {len(shards)} {what} of {gallery} in {redact(url)}")
+        with ledger.dispatch_lock(conn):
+            report = _dispatch(conn, crawl_id, given, overrides, args)
+    return crawl_id, report
 
 
 # --- status and watch -----------------------------------------------------------------------
@@ -481,22 +510,16 @@ def retry_on_nodes(
         )
         for number, (arguments, pages) in enumerate(plans, 1)
     ]
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    crawl_id = f"{gallery}-retry-{stamp}-{secrets.token_hex(2)}"
-    recorded = {k: v for k, v in overrides.items() if k != DATABASE_URL}
-    with _open_ledger(url) as conn:
-        shards = ledger.create_crawl(
-            conn,
-            crawl_id=crawl_id,
-            gallery_id=gallery,
-            project=args.project,
-            spider=SPIDER,
-            settings=recorded,
-            plans=shard_plans,
-        )
-        _say(f"crawl {crawl_id}: {len(shards)} retry job(s) of {gallery} in {redact(url)}")
-        with ledger.dispatch_lock(conn):
-            _dispatch(conn, crawl_id, given, overrides, args)
+    crawl_id, _report = _record_and_dispatch(
+        url,
+        gallery,
+        shard_plans,
+        given=given,
+        overrides=overrides,
+        args=args,
+        what="retry job(s)",
+        tag="retry",
+    )
     watch = argparse.Namespace(**{**vars(args), "crawl": crawl_id, "shards": False})
     return cmd_watch(watch)
 

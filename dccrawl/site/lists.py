@@ -384,4 +384,7 @@ def parse_list_page(page: Page) -> ListPage:
 
 
 def _first_value(values: list[object]) -> str | None:
-    return str(values[0]).strip() or None if values else None
+    """The first value an XPath found, stripped; None for none or an empty one."""
+    if not values:
+        return None
+    return str(values[0]).strip() or None
