@@ -120,6 +120,7 @@ def test_a_block_past_the_limit_leaves_the_rest_to_the_ledger_and_retry_complete
         assert "recorded in the failure ledger" in errors[0]
         assert f"python -m dccrawl retry --gallery {GALLERY}" in errors[0]
         assert stat_value(stopped.output, "dccrawl/pages_failed", default=0) == 0
+        assert "'finish_reason': 'blocked'" in stopped.output  # drained, then closed
         rows = ledger_rows(database_url)
         assert rows and all(row["reason"].startswith("not fetched") for row in rows)
         if mode == "posts":  # the range's unrequested rest is one row, not one per number

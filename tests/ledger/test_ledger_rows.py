@@ -97,10 +97,10 @@ def test_a_post_with_nothing_left_to_read_clears_its_comments(
 
 def test_an_older_success_does_not_clear_a_newer_loss(database_url: str) -> None:
     """A late write of an earlier crawl's post must not erase a later crawl's failure."""
-    write(database_url, [lost("view", VIEW_5, 5)])
+    write(database_url, [lost("view", VIEW_5, 5), lost("list", LIST_3)])
     write(database_url, [make_post(5, crawled_at=T0 - dt.timedelta(minutes=1))])
     write(database_url, [done("list", LIST_3, at=T0 - dt.timedelta(minutes=1))])
-    assert len(rows(database_url)) == 1
+    assert len(rows(database_url)) == 2
 
 
 def test_a_page_read_clears_its_row(database_url: str) -> None:
