@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from dccrawl.kst import KST
 
@@ -36,7 +36,8 @@ USAGE = (
     "usage: scrapy crawl gallery -a gallery=ID [-a kind=major|minor|mini|person] "
     "[-a pages=A-B | -a posts=A-B] [-a recommend=1] [-a search=WORD -a search_type=TYPE] "
     "[-a head=ID] [-a since_no=N] [-a until_no=N] [-a since=YYYY-MM-DD] [-a comments=0] "
-    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a shard=ID] [-a retry=1]"
+    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a shard=ID] [-a retry=1] "
+    "[-a refresh=7d|48h|POST_NO] [-a cycle=ID]"
 )
 
 
@@ -60,6 +61,54 @@ class NumberRange:
 
 
 @dataclass(frozen=True)
+class Horizon:
+    """How far back a refresh looks: posts written in the last ``age`` (``7d``, ``48h``,
+    ``90m``), or posts numbered ``post_no`` and above."""
+
+    age: timedelta | None = None
+    post_no: int | None = None
+
+    def cutoff(self, now: datetime) -> datetime | None:
+        """The oldest creation time inside the horizon (None for a post-number horizon)."""
+        return now - self.age if self.age is not None else None
+
+    def __str__(self) -> str:
+        if self.post_no is not None:
+            return f"post {self.post_no} and newer"
+        assert self.age is not None
+        return f"the last {format_age(self.age)}"
+
+
+_AGE = re.compile(r"^\s*([0-9]+)\s*([dhm])\s*$", re.IGNORECASE)
+_AGE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def format_age(age: timedelta) -> str:
+    """``7d``, ``48h`` or ``90m``: the largest unit that divides the age."""
+    minutes = int(age.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def parse_horizon(value: str, name: str = "refresh") -> Horizon:
+    """``7d`` / ``48h`` / ``90m`` (an age) or a post number (the oldest post to look at)."""
+    match = _AGE.match(value)
+    if match:
+        amount = int(match.group(1))
+        if amount < 1 or amount > 3650 * 24 * 60:
+            raise ArgumentError(f"{name}={value!r}: the age must be between 1m and 3650d")
+        return Horizon(age=timedelta(**{_AGE_UNITS[match.group(2).lower()]: amount}))
+    if _NUMBER.match(value):
+        return Horizon(post_no=_parse_positive_int(name, value))
+    raise ArgumentError(
+        f"{name}={value!r}: expected an age (7d, 48h, 90m) or a post number (e.g. {name}=1200000)"
+    )
+
+
+@dataclass(frozen=True)
 class GalleryArguments:
     """What one run of the gallery spider is asked to crawl."""
 
@@ -80,11 +129,15 @@ class GalleryArguments:
     render: str | None = None
     media: str | None = None  # "off" | "posts" | "all"; None: the DCCRAWL_MEDIA setting decides
     retry: bool = False  # start from the failure ledger's pages instead of the first page
+    refresh: Horizon | None = None  # refresh mode: fetch only what changed down to this horizon
+    cycle: int | None = None  # the follow cycle this crawl runs (python -m dccrawl follow)
 
     @property
     def mode(self) -> str:
-        """``posts`` (backfill by number) or ``list`` (follow the list pages)."""
-        return "posts" if self.posts is not None else "list"
+        """``posts`` (backfill by number), ``refresh`` (only what changed) or ``list``."""
+        if self.posts is not None:
+            return "posts"
+        return "refresh" if self.refresh is not None else "list"
 
 
 def _parse_range(name: str, value: str, *, open_end: bool) -> NumberRange:
@@ -168,6 +221,8 @@ KNOWN = frozenset(
         "render",
         "media",
         "retry",
+        "refresh",
+        "cycle",
     ]
 )
 
@@ -216,6 +271,29 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
     if render not in (None, "comments"):
         raise ArgumentError(f"render={render!r}: the only browser-rendered part is render=comments")
 
+    refresh = parse_horizon(args["refresh"]) if "refresh" in args else None
+    if refresh is not None:
+        clashing = [
+            name
+            for name, value in (
+                ("pages", pages),
+                ("posts", posts),
+                ("recommend", recommend or None),
+                ("search", search),
+                ("head", head),
+                ("since", since),
+                ("since_no", since_no),
+                ("until_no", until_no),
+                ("comments=0", None if comments else True),
+            )
+            if value is not None
+        ]
+        if clashing:
+            raise ArgumentError(
+                f"refresh reads the whole list down to its horizon and cannot be combined with "
+                f"{', '.join(clashing)}"
+            )
+    cycle = _parse_positive_int("cycle", args["cycle"]) if "cycle" in args else None
     if posts is not None:
         clashing = [
             name
@@ -252,4 +330,6 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         render=render,
         media=parse_media(args["media"]) if "media" in args else None,
         retry=_parse_flag("retry", args.get("retry", "0")),
+        refresh=refresh,
+        cycle=cycle,
     )

@@ -47,6 +47,24 @@ class Post(scrapy.Item):
     video_urls = scrapy.Field()  # list[str]: video players and embeds in body order
 
 
+class ListedPost(scrapy.Item):
+    """A stored post as its list row shows it now (refresh mode, ``dccrawl/refresh.py``).
+
+    Updates only these columns of the stored row (never inserts one): what a refresh learns
+    without the view page. A change of the counts adds a ``post_snapshots`` row, as a view
+    page's would."""
+
+    gallery_id = scrapy.Field()  # str
+    post_no = scrapy.Field()  # int
+    title = scrapy.Field()  # str | None: None where the row shows none (the stored one stays)
+    views = scrapy.Field()  # int | None
+    recommend = scrapy.Field()  # int | None
+    comment_count = scrapy.Field()  # int | None: [N/M] → N + M
+    is_recommended = scrapy.Field()  # bool
+    is_notice = scrapy.Field()  # bool
+    listed_at = scrapy.Field()  # datetime (KST): when the list page was fetched
+
+
 class MediaPost(Post):
     """A Post crawled with media on (``-a media=1|all``): also the attachments its page lists.
 

@@ -82,3 +82,15 @@ BLOCK_FALSE_ALARMS = "dccrawl/blocks/false_alarms"  # refusal runs the site did 
 BLOCK_DELAY = "dccrawl/blocks/max_delay"  # the longest politeness delay blocks caused
 BLOCKED_SINCE = "dccrawl/blocks/blocked_since"  # "HH:MM" while blocked, else None
 BLOCK_NEXT_PROBE = "dccrawl/blocks/next_probe_at"  # epoch seconds of the next probe, while blocked
+# Refresh mode (-a refresh=HORIZON, dccrawl/refresh.py): what the list rows showed, and
+# the requests spent on it.
+REFRESH_ROWS = "dccrawl/refresh/rows"  # post rows read and compared with the database
+REFRESH_NEW = "dccrawl/refresh/new_posts"  # rows of posts not stored yet: view + comments
+REFRESH_CHANGED = "dccrawl/refresh/changed_posts"  # stored posts whose row showed a change
+REFRESH_COMMENT_POSTS = "dccrawl/refresh/comment_posts"  # of those, posts with new comments
+REFRESH_COMMENT_PAGES = "dccrawl/refresh/comment_pages"  # comment pages asked for (all posts)
+REFRESH_COMMENT_BACK = "dccrawl/refresh/comment_pages_back"  # of those, read walking backwards
+REFRESH_CHECKS = "dccrawl/refresh/deletion_checks"  # stored posts in the horizon not listed
+REFRESH_DELETED = "dccrawl/refresh/deleted"  # of those, found deleted (is_deleted set)
+REFRESH_IN_HORIZON = "dccrawl/refresh/stored_in_horizon"  # stored live posts in the horizon
+REFRESH_SAVED = "dccrawl/refresh/requests_saved"  # a full re-crawl's requests minus these

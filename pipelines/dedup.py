@@ -132,7 +132,7 @@ class DuplicateFilterPipeline:
             key = item_key(adapter, kind)
         except BadKey:
             return None
-        packed = key[1] if kind == "post" else pack_comment(key[1], key[2])  # type: ignore[misc]
+        packed = key[1] if kind != "comment" else pack_comment(key[1], key[2])  # type: ignore[misc]
         seen = self._seen.get((kind, key[0]))
         if seen is None:
             seen = self._seen[(kind, key[0])] = RecentKeys()

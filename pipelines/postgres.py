@@ -44,7 +44,7 @@ from dccrawl.db.connect import DatabaseTarget, resolve_database
 from dccrawl.db.connection import ReconnectingConnection
 from dccrawl.db.failures import ledger_entry
 from dccrawl.db.redact import redact
-from dccrawl.db.rows import Key, item_kind, to_row
+from dccrawl.db.rows import Key, item_kind, listed_row, to_row
 from dccrawl.db.writer import BatchResult, Entry, prepare_connection, write_entries
 from dccrawl.items import LEDGER_ITEMS, CommentBatch, LedgerItem
 
@@ -138,7 +138,12 @@ class PostgresPipeline:
         if kind is None:
             return
         try:
-            key, row = ledger_entry(adapter) if kind == "ledger" else to_row(adapter, kind)
+            if kind == "ledger":
+                key, row = ledger_entry(adapter)
+            elif kind == "listed":
+                key, row = listed_row(adapter)
+            else:
+                key, row = to_row(adapter, kind)
         except ValueError as exc:  # BadKey, or a ledger item without a page
             self._reject(kind, None, str(exc))
             return
@@ -158,7 +163,7 @@ class PostgresPipeline:
         for name, value in (
             (S.POSTS_WRITTEN, result.posts_written),
             (S.POSTS_NEW, result.posts_new),
-            (S.POSTS_CHANGED, result.posts_changed),
+            (S.POSTS_CHANGED, result.posts_changed + result.listed_changed),
             (S.SNAPSHOTS, result.snapshots),
             (S.COMMENTS_WRITTEN, result.comments_written),
             (S.COMMENTS_NEW, result.comments_new),

@@ -52,6 +52,15 @@ Arguments (all strings, as scrapyd passes them; checked before any request):
 ``shard=ID``
     Set by the scrapyd scheduler (``python -m dccrawl schedule``): the shard of
     the crawl this job runs, so its counts go to the shard ledger.
+``refresh=HORIZON``
+    Refresh mode (``7d``, ``48h``, ``90m``, or a post number): read the list from page 1
+    down to the horizon and fetch only what changed since the stored crawl
+    (``dccrawl/refresh.py``): new posts whole; for stored posts whose row counts more
+    comments, only the comment pages that can hold them; other changes the row shows
+    (views, 추천, title, 개념글) are stored from the row without a request; stored posts of
+    the horizon no list page showed get one view request (deleted → ``is_deleted``).
+``cycle=ID``
+    Set by ``python -m dccrawl follow``: the ``follow_cycles`` row this refresh reports to.
 ``retry=1``
     Set by ``python -m dccrawl retry``: instead of starting at the first page, fetch
     again the pages the failure ledger (``crawl_failures``) holds for a crawl of the
@@ -83,13 +92,13 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import FormRequest, Request, Response
 from scrapy_playwright.page import PageMethod
 
-from dccrawl import browser
+from dccrawl import browser, refresh
 from dccrawl import stats as S
 from dccrawl.arguments import GalleryArguments, parse_arguments, parse_media
 from dccrawl.blockguard import Unfetched, crawl_stopped_by_block
 from dccrawl.db.connect import resolve_database
 from dccrawl.db.failures import Failure, read_failures
-from dccrawl.items import MediaPost, PageDone, PageFailure, Post
+from dccrawl.items import ListedPost, MediaPost, PageDone, PageFailure, Post
 from dccrawl.kst import KST
 from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.middlewares import PAGE_META, SIGNAL_META
@@ -120,6 +129,8 @@ LIST_COMMENTS_META = "list_comments"
 FOLLOW_META = "follow_pages"
 # A view request's meta: (is_notice, is_recommended) of the post's list row, if it had one.
 LIST_FLAGS_META = "list_flags"
+# A view request's meta in refresh mode: True for a deletion check of a stored post.
+STORED_META = "stored_post"
 
 
 @dataclass(slots=True)
@@ -143,6 +154,9 @@ class CommentThread:
     # A page answered as the site does for a deleted post (no rows, total_cnt 0): pages
     # answered before the deletion but parsed after it must not bring the count back.
     gone: bool = False
+    # Refresh mode: the first page asked for. Pages before it are not taken from the pager;
+    # while the comments known fall short of the count, the walk goes back one page.
+    floor: int = 1
 
 
 class GalleryFailed(Exception):
@@ -192,6 +206,17 @@ class GallerySpider(scrapy.Spider):
         self._recorded: set[tuple[str, str]] = set()
         # A block outlasted the limit (no JOBDIR): no new request; where we were is recorded.
         self._stopped_by_block = False
+        # Refresh mode (dccrawl/refresh.py): the stored posts' reader, the stored live posts
+        # of the horizon, the post numbers the list showed, whether every list page down to
+        # the horizon was read, and what a full re-crawl of the rows read would have cost.
+        self._stored: refresh.StoredPosts | None = None
+        self._horizon_live: set[int] = set()
+        self._listed: set[int] = set()
+        self._listing_complete = True
+        self._full_cost = 0
+        # Posts a deletion check asked for, with what was stored (comments: only if grown).
+        self._checked: dict[int, refresh.StoredPost] = {}
+        self._refresh_started = datetime.now(KST)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GallerySpider:
@@ -361,6 +386,9 @@ class GallerySpider(scrapy.Spider):
         if self.args.retry:
             async for request in self._retry_requests():
                 yield request
+        elif self.args.mode == "refresh":
+            if await self._open_refresh():
+                yield self._list_request(1)
         elif self.args.mode == "posts":
             assert self.args.posts is not None and self.args.posts.last is not None
             async for request in self._backfill_requests(self.args.posts.last):
@@ -540,9 +568,10 @@ class GallerySpider(scrapy.Spider):
             search_pos=search_pos,
             base_url=self.base_url,
         )
+        refreshing = self.args.mode == "refresh" and not self.args.retry
         return Request(
             url,
-            callback=self.parse_list,
+            callback=self.parse_refresh_list if refreshing else self.parse_list,
             errback=self.on_error,
             priority=PRIORITY_LIST,
             dont_filter=recheck,
@@ -579,6 +608,197 @@ class GallerySpider(scrapy.Spider):
             return  # a recheck only looks for rows that moved up; it does not page on
         yield from self._next_list_requests(response, page)
 
+    # --- refresh mode: compare each row with the database (dccrawl/refresh.py) ------------
+
+    async def _open_refresh(self) -> bool:
+        """Open the stored posts' reader and load the horizon's stored live posts."""
+        horizon = self.args.refresh
+        assert horizon is not None
+        target = await asyncio.to_thread(resolve_database, self.settings)
+        self._stored = refresh.StoredPosts(target.url)
+        self._refresh_started = datetime.now(KST)
+        try:
+            self._horizon_live = await self._stored.live_in_horizon(
+                self.gallery, horizon, self._refresh_started
+            )
+        except psycopg.Error as error:
+            self._fail(f"Refresh: cannot read the stored posts in {target.redacted}: {error}")
+            return False
+        self._count_max(S.REFRESH_IN_HORIZON, len(self._horizon_live))
+        logger.info(
+            "Refresh of %s down to %s: %d stored live post(s) in the horizon",
+            self.gallery,
+            horizon,
+            len(self._horizon_live),
+        )
+        if not self._horizon_live:
+            logger.warning(
+                "Refresh of %s: no stored post in the horizon; every listed post is new "
+                "(a first crawl of the gallery is a plain scrapy crawl gallery)",
+                self.gallery,
+            )
+        return True
+
+    async def parse_refresh_list(self, response: Response) -> AsyncIterator[Any]:
+        """One list page of a refresh: each row against its stored post; then the next page,
+        or (the horizon reached) the deletion checks."""
+        signal = _signal(response, "list")
+        if signal.kind != "ok":
+            for output in self._list_signal(response, signal):
+                yield output
+            return
+        try:
+            page = lists.parse_list_page(response.text)
+        except PageError as error:
+            for output in self._list_lost(
+                response.request, f"unparseable list page ({error.reason})"
+            ):
+                yield output
+            return
+        yield self._done("list", _path(response.url))
+        self._count(S.LIST_PAGES)
+        listed_at = datetime.now(KST)
+        rows = [*page.notices, *page.rows]
+        assert self._stored is not None
+        stored = await self._stored.posts(self.gallery, (row.post_no for row in rows))
+        for row in rows:
+            async for output in self._refresh_row(row, stored.get(row.post_no), page, listed_at):
+                yield output
+        number: int = response.meta["page"]
+        last = page.last_page or number
+        self._list_last[None] = max(last, self._list_last.get(None, 0))
+        self._count_max(S.LIST_PAGES_KNOWN, last)
+        now = datetime.now(KST)
+        horizon = self.args.refresh
+        assert horizon is not None
+        times = [(row.post_no, self._row_time(row)) for row in page.rows]
+        if refresh.page_reaches_horizon(horizon, times, now) or number >= last or not page.rows:
+            logger.info(
+                "%s: list page %d reaches the refresh horizon (%s); listing done",
+                self.gallery,
+                number,
+                horizon,
+            )
+            async for output in self._deletion_checks():
+                yield output
+        elif not self._stopped_by_block:
+            yield self._list_request(number + 1)
+
+    async def _refresh_row(
+        self,
+        row: lists.ListRow,
+        stored: refresh.StoredPost | None,
+        page: lists.ListPage,
+        listed_at: datetime,
+    ) -> AsyncIterator[Any]:
+        """What one row needs: a new post whole, new comments' pages, or the row's values."""
+        if row.post_no in self._listed:
+            return  # a notice repeated on every page, or a row shifted onto the next page
+        self._listed.add(row.post_no)
+        self._count(S.REFRESH_ROWS)
+        state = refresh.RowState.of(row, in_recommend_list=self.args.recommend)
+        if not row.is_notice:
+            self._full_cost += 1 + -(-(state.comments or 0) // refresh.COMMENT_PAGE_SIZE)
+        decision = refresh.decide(state, stored)
+        if decision is refresh.Decision.SAME:
+            return
+        if decision is refresh.Decision.NEW:
+            self._count(S.REFRESH_NEW)
+            request = self._view_request(row.post_no, self._row_comments(row), row)
+            if request is not None:
+                yield request
+            return
+        self._count(S.REFRESH_CHANGED)
+        yield ListedPost(
+            gallery_id=self.gallery,
+            post_no=row.post_no,
+            title=state.title,
+            views=state.views,
+            recommend=state.recommend,
+            comment_count=state.comments,
+            is_recommended=state.is_recommended,
+            is_notice=state.is_notice,
+            listed_at=listed_at,
+        )
+        if decision is refresh.Decision.COMMENTS and stored is not None:
+            assert self._stored is not None
+            known = await self._stored.comment_numbers(self.gallery, row.post_no)
+            start = refresh.first_comment_page(stored.comment_rows)
+            self._count(S.REFRESH_COMMENT_POSTS)
+            self._threads[row.post_no] = CommentThread(collected=known, floor=start)
+            yield self._comment_request(self._list_context(page, row.post_no), row.post_no, start)
+
+    def _list_context(self, page: lists.ListPage, post_no: int) -> views.CommentContext:
+        """The comment endpoint's form fields for a post, from its list page (the page's
+        ``e_s_n_o`` and gallery type are the view page's too)."""
+        assert self.kind is not None
+        return views.CommentContext(
+            gallery_id=self.gallery,
+            post_no=post_no,
+            e_s_n_o=page.e_s_n_o,
+            gall_type=page.galltype or urls.galltype(self.kind),  # type: ignore[arg-type]
+            board_type=None,
+            secret_article_key=None,
+            cmt_id=None,
+            cmt_no=None,
+            comment_cnt=None,
+        )
+
+    async def _deletion_checks(self) -> AsyncIterator[Request]:
+        """The stored live posts of the horizon that no list page showed: one view each."""
+        if not self._listing_complete:
+            logger.warning(
+                "Refresh of %s: a list page was lost, so posts it listed cannot be told "
+                "from deleted ones; no deletion check this time (the failure ledger holds it)",
+                self.gallery,
+            )
+            return
+        unlisted = sorted(self._horizon_live - self._listed, reverse=True)
+        if not unlisted:
+            return
+        assert self._stored is not None
+        stored = await self._stored.posts(self.gallery, unlisted)
+        logger.info(
+            "Refresh of %s: %d stored post(s) of the horizon were not listed; reading their "
+            "view pages (deleted ones are marked)",
+            self.gallery,
+            len(unlisted),
+        )
+        for post_no in unlisted:
+            request = self._view_request(post_no)
+            if request is None:
+                continue
+            self._count(S.REFRESH_CHECKS)
+            request.meta[STORED_META] = True
+            checked = stored.get(post_no)
+            if checked is not None:
+                self._checked[post_no] = checked
+            yield request
+
+    def closed(self, reason: str) -> None:
+        """A refresh's last word: what it read and fetched, and what it saved."""
+        if self.args.mode != "refresh" or self.crawler.stats is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        requests = S.count(stats, "downloader/request_count")
+        full = S.count(stats, S.LIST_PAGES) + self._full_cost
+        self.crawler.stats.set_value(S.REFRESH_SAVED, max(0, full - requests))
+        logger.info(
+            "Refresh of %s: %d row(s) compared: %d new, %d changed (%d with new comments, "
+            "%d comment page(s)), %d deletion check(s) (%d deleted); %d request(s), "
+            "a full re-crawl of those rows ~%d",
+            self.gallery,
+            S.count(stats, S.REFRESH_ROWS),
+            S.count(stats, S.REFRESH_NEW),
+            S.count(stats, S.REFRESH_CHANGED),
+            S.count(stats, S.REFRESH_COMMENT_POSTS),
+            S.count(stats, S.REFRESH_COMMENT_PAGES),
+            S.count(stats, S.REFRESH_CHECKS),
+            S.count(stats, S.REFRESH_DELETED),
+            requests,
+            full,
+        )
+
     def _list_lost(self, request: Request | None, why: str) -> Iterator[PageFailure | Request]:
         """A list page is lost: record it, and go on with the next page where the last one
         is known (else the ledger row says the pages after it were never reached)."""
@@ -591,6 +811,8 @@ class GallerySpider(scrapy.Spider):
         yield from self._give_up(
             request.url, why, page_kind="list", follow_pages=paging and not goes_on
         )
+        if paging and not goes_on:
+            self._listing_complete = False  # a refresh cannot tell deleted from unread
         if goes_on and not self._stopped_by_block:
             logger.info("%s: going on with list page %d", self.gallery, number + 1)
             yield self._list_request(number + 1, search_pos=search_pos)
@@ -728,6 +950,8 @@ class GallerySpider(scrapy.Spider):
         if signal.kind == "deleted":
             self._count(S.POSTS_DELETED)
             self._count(S.POSTS)
+            if STORED_META in response.meta:
+                self._count(S.REFRESH_DELETED)
             yield self._deleted_post(post_no, crawled_at)
             return
         if signal.kind != "ok":
@@ -790,6 +1014,9 @@ class GallerySpider(scrapy.Spider):
         if not self.args.comments or (shown == 0 and not listed):
             # Known to have none. An unknown count is no zero: the endpoint is asked.
             return
+        stored = self._checked.pop(post_no, None)
+        if stored is not None and shown is not None and shown <= (stored.comment_count or 0):
+            return  # a refresh's deletion check found it alive, with no new comments
         if self.args.render == "comments":
             yield self._browser_request(post_no, expected=shown)
         else:
@@ -878,6 +1105,8 @@ class GallerySpider(scrapy.Spider):
         thread = self._threads.get(post_no)
         if thread is not None:
             thread.requested.add(page)
+            if thread.floor > 1 or self.args.mode == "refresh":
+                self._count(S.REFRESH_COMMENT_PAGES)
         view_url = self._view_url(post_no)
         url, form, headers = comment_pages.comment_request(
             context, view_url, page, base_url=self.base_url
@@ -960,12 +1189,19 @@ class GallerySpider(scrapy.Spider):
         elif page.total_count is not None:
             thread.expected = page.total_count
         if page.comments:
-            wanted = page.pager_pages - thread.requested
+            wanted = {p for p in page.pager_pages - thread.requested if p >= thread.floor}
             if not thread.tracked:  # the stopped run asked for the pages before this one
                 wanted = {later for later in wanted if later > number}
             for later in sorted(wanted):
                 yield self._comment_request(response.meta["context"], post_no, later)
         if thread.requested <= thread.finished:
+            if thread.floor > 1 and len(thread.collected) < (thread.expected or 0):
+                # A refresh started past the page a reply to an older comment went to: the
+                # comments known fall short of the count, so go back a page.
+                thread.floor -= 1
+                self._count(S.REFRESH_COMMENT_BACK)
+                yield self._comment_request(response.meta["context"], post_no, thread.floor)
+                return
             yield from self._finish_thread(post_no, thread)
 
     def _finish_thread(self, post_no: int, thread: CommentThread) -> Iterator[Any]:

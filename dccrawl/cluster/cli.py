@@ -303,6 +303,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     given = _given_nodes(args)
     parsed, base = _spider_arguments(args)
     mode = parsed.mode
+    if mode == "refresh":
+        raise UsageError(
+            "a refresh crawl is not split into shards (each one reads the list from page 1 "
+            "down to its horizon): run it as one job, e.g. python -m dccrawl follow --nodes ..."
+        )
     shard_size = args.shard_size or DEFAULT_SHARD_SIZE[mode]
     if shard_size < 1:
         raise UsageError("--shard-size must be at least 1")

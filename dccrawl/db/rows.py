@@ -25,9 +25,9 @@ from itemadapter import ItemAdapter
 from dccrawl.kst import KST
 
 Kind = Literal["post", "comment"]
-# What a pipeline does with an item: a post or comment row, or a failure ledger row
-# (``dccrawl.db.failures``).
-ItemKind = Literal["post", "comment", "ledger"]
+# What a pipeline does with an item: a post or comment row, a stored post's list row
+# (``listed``: refresh mode) or a failure ledger row (``dccrawl.db.failures``).
+ItemKind = Literal["post", "comment", "listed", "ledger"]
 PostKey = tuple[str, int]
 CommentKey = tuple[str, int, int]
 Key = PostKey | CommentKey
@@ -76,6 +76,18 @@ COMMENT_COLUMNS: tuple[str, ...] = (
     "is_voice",
     "via_app",
 )
+# A ListedPost (refresh mode): the columns a list row can update, and when it was read.
+LISTED_COLUMNS: tuple[str, ...] = (
+    "gallery_id",
+    "post_no",
+    "title",
+    "views",
+    "recommend",
+    "comment_count",
+    "is_recommended",
+    "is_notice",
+    "listed_at",
+)
 KEY_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "post": ("gallery_id", "post_no"),
     "comment": ("gallery_id", "post_no", "comment_no"),
@@ -122,6 +134,8 @@ def item_kind(adapter: ItemAdapter | Mapping[str, Any]) -> ItemKind | None:
     names = adapter.field_names() if isinstance(adapter, ItemAdapter) else adapter.keys()
     if "page_kind" in names:
         return "ledger"
+    if "listed_at" in names:
+        return "listed"
     if "comment_no" in names:
         return "comment"
     if "post_no" in names and "gallery_id" in names:
@@ -145,7 +159,7 @@ def _getter(adapter: ItemAdapter) -> Callable[[str], Any]:
     return item.get if isinstance(item, Mapping) else adapter.get
 
 
-def item_key(adapter: ItemAdapter, kind: Kind) -> Key:
+def item_key(adapter: ItemAdapter, kind: Kind | Literal["listed"]) -> Key:
     """The primary key of the item's row; raises :class:`BadKey` when it has none."""
     get = _getter(adapter)
     gallery_id = get("gallery_id")
@@ -153,9 +167,16 @@ def item_key(adapter: ItemAdapter, kind: Kind) -> Key:
         raise BadKey(f"gallery_id={gallery_id!r} is not a non-empty string")
     gallery_id = storable_text(gallery_id)
     post_no = _number(get("post_no"), "post_no")
-    if kind == "post":
+    if kind != "comment":
         return (gallery_id, post_no)
     return (gallery_id, post_no, _number(get("comment_no"), "comment_no"))
+
+
+def listed_row(adapter: ItemAdapter) -> tuple[Key, Row]:
+    """A ``ListedPost``'s key and its cleaned row in ``LISTED_COLUMNS`` order."""
+    key = item_key(adapter, "listed")
+    get = _getter(adapter)
+    return key, key + tuple([clean_value(get(name)) for name in LISTED_COLUMNS[2:]])
 
 
 def to_row(adapter: ItemAdapter, kind: Kind) -> tuple[Key, Row]:

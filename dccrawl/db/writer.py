@@ -42,14 +42,26 @@ from weakref import WeakKeyDictionary
 import psycopg
 
 from dccrawl.db import failures
-from dccrawl.db.rows import COMMENT_COLUMNS, POST_COLUMNS, ItemKind, Key, Kind, Row
+from dccrawl.db.rows import (
+    COMMENT_COLUMNS,
+    LISTED_COLUMNS,
+    POST_COLUMNS,
+    ItemKind,
+    Key,
+    Kind,
+    Row,
+)
 
 # One buffered item: its kind, its key and its row (a ledger row: dccrawl.db.failures).
 Entry = tuple[ItemKind, Key | failures.LedgerKey, Row]
 K = TypeVar("K", bound=tuple[Any, ...])  # a row's key (any table's)
 V = TypeVar("V")  # a row (any table's)
 
-STAGE = {"post": "dccrawl_stage_posts", "comment": "dccrawl_stage_comments"}
+STAGE = {
+    "post": "dccrawl_stage_posts",
+    "comment": "dccrawl_stage_comments",
+    "listed": "dccrawl_stage_listed",
+}
 TARGET = {"post": "posts", "comment": "comments"}
 TIMEZONE = "Asia/Seoul"  # the items' zone: a naive datetime is read as KST
 
@@ -86,6 +98,7 @@ class BatchResult:
     comments_new: int = 0
     comments_changed: int = 0
     duplicates: int = 0  # entries whose key came again in the batch: the last one was written
+    listed_changed: int = 0  # stored posts a list row updated (refresh mode)
     failures_recorded: int = 0  # failure ledger rows recorded (new, or one more attempt)
     failures_cleared: int = 0  # failure ledger rows a success deleted
 
@@ -222,6 +235,64 @@ WHERE excluded.last_seen_at > g.last_seen_at
 """  # noqa: S608
 
 
+# A refresh's list rows (``ListedPost``): update the stored posts' list-visible columns,
+# never insert (a post not stored is fetched whole). A value the row does not show (NULL)
+# keeps the stored one; a deleted post, or one read more recently than the row (a later
+# view page or row), is left alone. Counts that changed add a snapshot, as in
+# UPSERT_POSTS, with the stored downvotes (which no list row shows).
+_LISTED_CONTENT = ("title", "is_recommended", "is_notice")
+_LISTED_COUNTS = ("views", "recommend", "comment_count")
+
+
+def _listed_row(columns: Sequence[str]) -> str:
+    return "ROW(" + ", ".join(f"coalesce(s.{c}, t.{c})" for c in columns) + ")"
+
+
+def _stored_row(columns: Sequence[str]) -> str:
+    return "ROW(" + ", ".join(f"t.{c}" for c in columns) + ")"
+
+
+_LISTED_MATCH = f"""
+WHERE t.gallery_id = s.gallery_id AND t.post_no = s.post_no AND NOT t.is_deleted
+  AND s.listed_at >= t.crawled_at
+  AND {_listed_row((*_LISTED_CONTENT, *_LISTED_COUNTS))}
+      IS DISTINCT FROM {_stored_row((*_LISTED_CONTENT, *_LISTED_COUNTS))}
+"""
+# The rows the update will change, locked in key order first (two writers cannot deadlock).
+LOCK_LISTED = f"""
+SELECT 1 FROM posts t, {STAGE["listed"]} s {_LISTED_MATCH}
+ORDER BY t.gallery_id, t.post_no FOR UPDATE OF t
+"""  # noqa: S608
+UPDATE_LISTED = f"""
+WITH up AS (
+    UPDATE posts AS t SET
+        {", ".join(f"{c} = coalesce(s.{c}, t.{c})" for c in (*_LISTED_CONTENT, *_LISTED_COUNTS))},
+        crawled_at = s.listed_at,
+        last_seen_at = greatest(t.last_seen_at, s.listed_at),
+        updated_at = CASE WHEN {_listed_row(_LISTED_CONTENT)}
+                          IS DISTINCT FROM {_stored_row(_LISTED_CONTENT)}
+                     THEN s.listed_at ELSE t.updated_at END,
+        counts_changed_at = CASE WHEN {_listed_row(_LISTED_COUNTS)}
+                                 IS DISTINCT FROM {_stored_row(_LISTED_COUNTS)}
+                            THEN s.listed_at ELSE t.counts_changed_at END
+    FROM {STAGE["listed"]} s {_LISTED_MATCH}
+    RETURNING t.gallery_id, t.post_no, t.crawled_at, t.views, t.recommend, t.downvotes,
+              t.comment_count, (t.counts_changed_at = t.crawled_at) AS counts_changed
+),
+snap AS (
+    INSERT INTO post_snapshots (gallery_id, post_no, seen_at, views, recommend, downvotes,
+                                comment_count)
+    SELECT gallery_id, post_no, crawled_at, views, recommend, downvotes, comment_count
+    FROM up
+    WHERE counts_changed AND num_nonnulls(views, recommend, downvotes, comment_count) > 0
+    ORDER BY gallery_id, post_no
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM snap)
+"""  # noqa: S608
+
+
 def _setup_statements() -> list[str]:
     statements = [f"SET TIME ZONE '{TIMEZONE}'"]
     for kind, columns in (("post", POST_COLUMNS), ("comment", COMMENT_COLUMNS)):
@@ -229,6 +300,11 @@ def _setup_statements() -> list[str]:
             f"CREATE TEMP TABLE IF NOT EXISTS {STAGE[kind]} ON COMMIT DELETE ROWS AS "  # noqa: S608
             f"SELECT {', '.join(columns)} FROM {TARGET[kind]} WITH NO DATA"
         )
+    listed = ", ".join("crawled_at AS listed_at" if c == "listed_at" else c for c in LISTED_COLUMNS)
+    statements.append(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE['listed']} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT {listed} FROM posts WITH NO DATA"
+    )
     return statements
 
 
@@ -240,7 +316,7 @@ SETUP = _setup_statements()
 
 # The column types of the staging tables, per connection that prepared them (binary
 # COPY sends no type with a value: both ends must agree on them beforehand).
-_STAGE_TYPES: WeakKeyDictionary[psycopg.AsyncConnection, dict[Kind, list[int]]]
+_STAGE_TYPES: WeakKeyDictionary[psycopg.AsyncConnection, dict[str, list[int]]]
 _STAGE_TYPES = WeakKeyDictionary()
 _TYPES_QUERY = """
 SELECT attname, atttypid::int FROM pg_attribute
@@ -255,8 +331,12 @@ async def prepare_connection(conn: psycopg.AsyncConnection) -> None:
     batch's transaction; ``ON COMMIT DELETE ROWS`` empties them)."""
     for statement in SETUP:
         await conn.execute(statement)
-    types: dict[Kind, list[int]] = {}
-    for kind, columns in (("post", POST_COLUMNS), ("comment", COMMENT_COLUMNS)):
+    types: dict[str, list[int]] = {}
+    for kind, columns in (
+        ("post", POST_COLUMNS),
+        ("comment", COMMENT_COLUMNS),
+        ("listed", LISTED_COLUMNS),
+    ):
         cursor = await conn.execute(_TYPES_QUERY, (STAGE[kind],))
         by_name = dict(await cursor.fetchall())
         types[kind] = [by_name[column] for column in columns]
@@ -271,9 +351,14 @@ def unique_sorted(rows: Iterable[tuple[K, V]]) -> list[V]:
     return [latest[k] for k in sorted(latest)]
 
 
-async def _copy(cur: psycopg.AsyncCursor, kind: Kind, rows: Sequence[Row], binary: bool) -> None:
+_COPY_COLUMNS = {"post": POST_COLUMNS, "comment": COMMENT_COLUMNS, "listed": LISTED_COLUMNS}
+
+
+async def _copy(
+    cur: psycopg.AsyncCursor, kind: Kind | str, rows: Sequence[Row], binary: bool
+) -> None:
     """COPY the rows into the kind's staging table (binary where the types are known)."""
-    columns = POST_COLUMNS if kind == "post" else COMMENT_COLUMNS
+    columns = _COPY_COLUMNS[kind]
     statement = f"COPY {STAGE[kind]} ({', '.join(columns)}) FROM STDIN"
     types = _STAGE_TYPES.get(cur.connection, {}).get(kind) if binary else None
     if types is not None:
@@ -300,9 +385,12 @@ async def write_entries(conn: psycopg.AsyncConnection, entries: list[Entry]) -> 
     posts = [(key, row) for kind, key, row in entries if kind == "post"]
     comments = [(key, row) for kind, key, row in entries if kind == "comment"]
     ledger = [(key, row) for kind, key, row in entries if kind == "ledger"]
+    listed = [(key, row) for kind, key, row in entries if kind == "listed"]
     post_rows = unique_sorted(posts)
     comment_rows = unique_sorted(comments)
-    result = await write_batch(conn, post_rows, comment_rows, unique_sorted(ledger))
+    result = await write_batch(
+        conn, post_rows, comment_rows, unique_sorted(ledger), unique_sorted(listed)
+    )
     result.duplicates = len(posts) - len(post_rows) + len(comments) - len(comment_rows)
     return result
 
@@ -312,17 +400,19 @@ async def write_batch(
     posts: Sequence[Row],
     comments: Sequence[Row],
     ledger: Sequence[Row] = (),
+    listed: Sequence[Row] = (),
 ) -> BatchResult:
-    """Write *posts*, *comments* and *ledger* rows (unique keys, key order) in one transaction.
+    """Write *posts*, *comments*, *ledger* and *listed* rows (unique keys, key order) in one
+    transaction.
 
     Raises whatever the database raises; nothing of the batch is kept then.
     """
     try:
-        return await _write_batch(conn, posts, comments, ledger, binary=True)
+        return await _write_batch(conn, posts, comments, ledger, listed, binary=True)
     except Exception as error:
         if conn.closed or conn.broken or not _refused_by_client(error):
             raise
-    return await _write_batch(conn, posts, comments, ledger, binary=False)
+    return await _write_batch(conn, posts, comments, ledger, listed, binary=False)
 
 
 async def _write_batch(
@@ -330,6 +420,7 @@ async def _write_batch(
     posts: Sequence[Row],
     comments: Sequence[Row],
     ledger: Sequence[Row],
+    listed: Sequence[Row],
     *,
     binary: bool,
 ) -> BatchResult:
@@ -352,6 +443,14 @@ async def _write_batch(
             assert row is not None
             result.comments_new, result.comments_changed = row
             result.comments_written = len(comments)
+        if listed:
+            await _copy(cur, "listed", listed, binary)
+            await cur.execute(LOCK_LISTED)
+            await cur.execute(UPDATE_LISTED)
+            row = await cur.fetchone()
+            assert row is not None
+            result.listed_changed, snapshots = row
+            result.snapshots += snapshots
         if posts or comments:
             await cur.execute(UPSERT_GALLERIES)
         if ledger:

@@ -622,6 +622,8 @@ class Replica:
 
     async def stats_handler(self, request: web.Request) -> web.StreamResponse:
         self.advance()
+        if self.log is not None:  # every request answered so far is in the file
+            self.log.file.flush()
         data = self.stats.as_dict()
         data["epoch"] = self.epoch
         data["galleries"] = {

@@ -178,7 +178,7 @@ def test_migration_0005_adds_its_columns_without_rewriting_rows(
         )
         before = conn.execute("SELECT post_no, ctid, xmin::text FROM posts ORDER BY 1").fetchall()
     applied = migrate(database_url)
-    assert [m.version for m in applied] == [5]
+    assert [m.version for m in applied][:1] == [5]  # (and any later ones)
     with psycopg.connect(database_url) as conn:
         after = conn.execute("SELECT post_no, ctid, xmin::text FROM posts ORDER BY 1").fetchall()
         flags = conn.execute("SELECT DISTINCT is_notice, writer_class FROM posts").fetchall()
