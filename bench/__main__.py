@@ -6,7 +6,8 @@ Figures (``bench/README.md`` says how each is measured):
 2. ``parse``: ms per list page, view page and comment page through parsers and loaders;
 3. ``write``: items/s through the PostgreSQL pipeline vs raw ``COPY``;
 4. ``memory``: peak RSS of a long crawl, and RSS along it;
-5. ``scaling``: two scrapyd nodes vs one under a per-node politeness limit.
+5. ``scaling``: two scrapyd nodes vs one under a per-node politeness limit;
+6. ``refresh``: a refresh's requests vs the least it must fetch, and vs a full re-crawl.
 
 ``--quick`` runs every figure on small sizes (under two minutes); the default
 sizes are the project's (≥ 5,000 posts end to end, ≥ 50,000 for memory).
@@ -23,7 +24,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bench import cores as core_choice
-from bench import database, endtoend, machine, memory, parsecost, scaling, writepath
+from bench import (
+    database,
+    endtoend,
+    machine,
+    memory,
+    parsecost,
+    refreshing,
+    scaling,
+    writepath,
+)
 from bench.figures import Figure, emit
 
 logger = logging.getLogger("bench")
@@ -41,6 +51,8 @@ class Sizes:
     memory_posts: int
     scaling_posts: int
     scaling_delay: float
+    refresh_posts: int
+    refresh_epochs: int
 
 
 FULL = Sizes(
@@ -52,6 +64,8 @@ FULL = Sizes(
     memory_posts=53_000,
     scaling_posts=1_200,
     scaling_delay=0.05,
+    refresh_posts=5_000,
+    refresh_epochs=5,
 )
 QUICK = Sizes(
     e2e_posts=700,
@@ -62,8 +76,10 @@ QUICK = Sizes(
     memory_posts=2_500,
     scaling_posts=160,
     scaling_delay=0.05,
+    refresh_posts=500,
+    refresh_epochs=2,
 )
-FIGURES = ("e2e", "parse", "write", "memory", "scaling")
+FIGURES = ("e2e", "parse", "write", "memory", "scaling", "refresh")
 
 
 def _figures(name: str, admin_url: str, sizes: Sizes) -> Iterator[Figure]:
@@ -77,6 +93,8 @@ def _figures(name: str, admin_url: str, sizes: Sizes) -> Iterator[Figure]:
         return writepath.measure(admin_url, sizes.write_items, sizes.write_repeats)
     if name == "memory":
         return memory.measure(admin_url, cores, sizes.memory_posts)
+    if name == "refresh":
+        return refreshing.measure(admin_url, sizes.refresh_posts, sizes.refresh_epochs)
     return scaling.measure(admin_url, sizes.scaling_posts, sizes.scaling_delay)
 
 
