@@ -4,7 +4,7 @@ Each group is a module with ``register(subparsers)``, which adds its commands an
 gives each a ``handler(args) -> int`` (the exit code) through ``set_defaults``.
 A command that passes unknown arguments on to another program (``psql``) also
 sets ``passthrough=True`` and finds them in ``args.extra``.
-Adding a group (``demo``, the scrapyd ``nodes/schedule/...`` commands) is one line
+Adding a group (``demo``, the scrapyd ``nodes/schedule/...`` commands, ``follow``) is one line
 in ``COMMAND_GROUPS``; this module knows nothing about what the commands do. The
 groups read settings through ``dccrawl/project.py``, never through this module.
 """
@@ -18,8 +18,9 @@ from types import ModuleType
 from dccrawl import demo, retry
 from dccrawl.cluster import cli as cluster_cli
 from dccrawl.db import cli as db_cli
+from dccrawl.follow import cli as follow_cli
 
-COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli, retry)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli, retry, follow_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

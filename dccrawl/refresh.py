@@ -7,13 +7,14 @@ list page), and spends requests only where the row cannot tell the whole story:
 
 * a post number not stored (or stored as deleted) → its view page and comments, as a crawl
   does (``Decision.NEW``);
-* a stored post whose row counts more comments → only the comment pages that can hold the new
-  ones (``Decision.COMMENTS``). The endpoint sorts oldest first (``sort=D``) at 100 rows a
-  page, so a thread that held T rows gains new threads from page ⌊T/100⌋+1 on; a reply to an
-  older comment is inserted after its thread's last reply, on an earlier page. The spider
-  reads from page ⌊T/100⌋+1 to the last page, and while the comments known (stored and read)
-  fall short of the endpoint's ``total_cnt`` it walks back one page at a time (the replica
-  proves both in ``testbed/replica/README.md``, "Comment pages over epochs");
+* a stored post whose row counts more comments than the rows stored → only the comment pages
+  that can hold the others (``Decision.COMMENTS``). The endpoint sorts oldest first
+  (``sort=D``) at 100 rows a page, so a thread that held T rows gains new threads from page
+  ⌊T/100⌋+1 on; a reply to an older comment is inserted after its thread's last reply, on
+  an earlier page. The spider reads from page ⌊T/100⌋+1 to the last page, and while the
+  comments known (stored and read) fall short of the endpoint's ``total_cnt`` it walks back
+  one page at a time (the replica proves both in ``testbed/replica/README.md``, "Comment
+  pages over epochs");
 * a stored post whose row shows other changes (views, 추천, title, 개념글) → no request: the
   row's values are stored as a ``ListedPost`` item (``Decision.ROW``), with a
   ``post_snapshots`` row when its counts changed;
@@ -100,8 +101,9 @@ def decide(row: RowState, stored: StoredPost | None) -> Decision:
     """What to do about a row, given the stored post (None: not stored)."""
     if stored is None or stored.is_deleted:
         return Decision.NEW
-    known = stored.comment_count if stored.comment_count is not None else stored.comment_rows
-    if row.comments is not None and row.comments > known:
+    # Against the comment rows held, not the stored count: a crawl stopped between a post's
+    # view and its comment pages stored the count without the comments.
+    if row.comments is not None and row.comments > stored.comment_rows:
         return Decision.COMMENTS
     shown = (row.title, row.views, row.recommend, row.comments, row.is_recommended, row.is_notice)
     held = (

@@ -183,6 +183,9 @@ EXTENSIONS = {
     "dccrawl.extensions.exitcode.HonestExitCode": 510,
     # Scrapyd shards (-a shard=ID): running/counts/outcome into the crawl_shards ledger.
     "dccrawl.extensions.shard.ShardReporter": 520,
+    # Follow cycles (-a cycle=ID, python -m dccrawl follow): counts, verdict and outcome
+    # into the cycle's follow_cycles row.
+    "dccrawl.extensions.cycle.CycleReporter": 525,
     # Rare, cheap garbage-collector passes (dccrawl/extensions/gctuning.py).
     "dccrawl.extensions.gctuning.GarbageCollectorTuning": 530,
     # With -s JOBDIR: refuse another job's folder, start a killed job over

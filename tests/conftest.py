@@ -13,12 +13,15 @@ import os
 import shutil
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from testbed.databases import fresh_database
+from testbed.scrapyd_nodes import ScrapydNode, deploy_config, scrapyd_deploy
 from tests.pipeline_harness import stop_embedded
 
 with warnings.catch_warnings():
@@ -78,6 +81,60 @@ def embedded_dir(pgdata_root: Path) -> Iterator[Path]:
     datadir = pgdata_root / "embedded" / "pgdata"
     yield datadir
     stop_embedded(datadir)
+
+
+# --- Two scrapyd nodes (tests/cluster/test_cluster_scrapyd.py, tests/follow/) ---------
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ScrapydNode, ScrapydNode]]:
+    """Two scrapyd nodes with dccrawl deployed by ``scrapyd-deploy``, for one test module."""
+    root = tmp_path_factory.mktemp("scrapyd")
+    first, second = ScrapydNode(root / "a"), ScrapydNode(root / "b")
+    try:
+        first.launch()
+        second.launch()
+        env = deploy_config(root / "deploy", {"node-a": first, "node-b": second})
+        egg = root / "dccrawl.egg"
+        building = scrapyd_deploy("--build-egg", str(egg), env=env)
+        _out, errors = building.communicate(timeout=180)
+        assert building.returncode == 0, errors
+        check_egg(egg)
+        first.wait_ready()
+        second.wait_ready()
+        # Both uploads at once, of the egg scrapyd-deploy built (each node lists its spiders).
+        uploads = [
+            scrapyd_deploy(target, "--egg", str(egg), env=env) for target in ("node-a", "node-b")
+        ]
+        for upload in uploads:
+            out, errors = upload.communicate(timeout=180)
+            assert upload.returncode == 0, out + errors
+            assert '"status": "ok"' in out and '"spiders": 1' in out, out + errors
+        yield first, second
+    finally:
+        first.stop()
+        second.stop()
+
+
+def check_egg(egg: Path) -> None:
+    """The egg holds the code the jobs run and the SQL files migrations read from it."""
+    names = set(zipfile.ZipFile(egg).namelist())
+    migrations = {
+        f"dccrawl/db/migrations/{entry.name}"
+        for entry in resources.files("dccrawl.db.migrations").iterdir()
+        if entry.name.endswith(".sql")
+    }
+    assert "dccrawl/db/migrations/0002_crawl_shards.sql" in migrations
+    assert "dccrawl/db/migrations/0006_follow_cycles.sql" in migrations
+    assert migrations <= names
+    assert {
+        "dccrawl/extensions/shard.py",
+        "dccrawl/extensions/cycle.py",
+        "dccrawl/cluster/ledger.py",
+        "spiders/gallery.py",
+        "pipelines/postgres.py",
+    } <= names
+    assert "dccrawl.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
 
 
 # --- In CI a skipped test is a failed one ---------------------------------------------

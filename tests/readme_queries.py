@@ -25,6 +25,8 @@ TITLES = {
     "top_anonymous_prefixes": "Top writers: anonymous, by IP prefix",
     "comment_thread": "A post's whole comment thread, replies under their parents",
     "fastest_growing": "Posts whose counts grew fastest (from post_snapshots)",
+    "first_day": "How one post's 추천 and views grew over its first day",
+    "gained_comments": "Posts written since a day that gained the most comments since",
     "deleted_posts": "Deleted posts (their last known text is kept)",
     "notices": "A gallery's notices (stored once, whatever page showed them)",
     "staff_posts": "Posts by the gallery's managers and the site's operator",

@@ -1,4 +1,4 @@
-"""A scrapyd node through its HTTP API: daemonstatus, listprojects, listjobs, schedule.
+"""A scrapyd node through its HTTP API: daemonstatus, listprojects, listjobs, schedule, cancel.
 
 The calls are scrapyd-client's :class:`scrapyd_client.ScrapydClient` (scrapyd-client
 is here anyway for ``scrapyd-deploy``): it knows the endpoints, how ``schedule.json``
@@ -337,6 +337,19 @@ class ScrapydNode:
         return JobList(
             _ids(data.get("pending")), _ids(data.get("running")), _ids(data.get("finished"))
         )
+
+    def cancel(self, project: str, job_id: str) -> str | None:
+        """Cancel a job (``cancel.json``): a pending one leaves the queue, a running one gets
+        scrapyd's default signal (SIGINT), which Scrapy takes as a graceful shutdown. The
+        state the job was in; None when the node does not have it (finished, or unknown)."""
+        try:
+            answer = self._client().cancel(project, job_id)
+        except NodeRefused as error:
+            if f"project '{project}' not found" in str(error):
+                return None
+            raise
+        state = answer.get("prevstate")
+        return str(state) if state else None
 
     def schedule(
         self,

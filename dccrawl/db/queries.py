@@ -115,6 +115,34 @@ ORDER BY views_per_hour DESC NULLS LAST, g.gallery_id, g.post_no
 LIMIT %(limit)s
 """
 
+# How one post's counts grew over its first day: every snapshot (a crawl or refresh that
+# saw them change) within 24 hours of its creation, with the post's age at each.
+FIRST_DAY = """
+SELECT s.seen_at, s.seen_at - p.created_at AS age,
+       s.views, s.recommend, s.downvotes, s.comment_count
+FROM post_snapshots s
+JOIN posts p USING (gallery_id, post_no)
+WHERE s.gallery_id = %(gallery_id)s AND s.post_no = %(post_no)s
+  AND s.seen_at < p.created_at + interval '1 day'
+ORDER BY s.seen_at
+"""
+
+# Posts written since a time that gained the most comments since (their snapshots' first
+# and last comment counts; posts_gallery_created_idx finds the posts).
+GAINED_COMMENTS = """
+SELECT p.post_no, p.title, p.created_at,
+       (array_agg(s.comment_count ORDER BY s.seen_at))[1] AS comments_first_seen,
+       p.comment_count AS comments_now,
+       p.comment_count - (array_agg(s.comment_count ORDER BY s.seen_at))[1] AS gained
+FROM posts p
+JOIN post_snapshots s USING (gallery_id, post_no)
+WHERE p.gallery_id = %(gallery_id)s AND p.created_at >= %(since)s AND NOT p.is_deleted
+GROUP BY p.gallery_id, p.post_no
+HAVING p.comment_count > (array_agg(s.comment_count ORDER BY s.seen_at))[1]
+ORDER BY gained DESC, p.post_no DESC
+LIMIT %(limit)s
+"""
+
 # Deleted posts of a gallery, newest first (posts_deleted_idx); their last
 # known title and body are kept. updated_at is the crawl that saw the deletion
 # (or a later edit of a restored post).
@@ -178,6 +206,8 @@ ALL: dict[str, str] = {
     "top_anonymous_prefixes": TOP_ANONYMOUS_PREFIXES,
     "comment_thread": COMMENT_THREAD,
     "fastest_growing": FASTEST_GROWING,
+    "first_day": FIRST_DAY,
+    "gained_comments": GAINED_COMMENTS,
     "deleted_posts": DELETED_POSTS,
     "notices": NOTICES,
     "staff_posts": STAFF_POSTS,

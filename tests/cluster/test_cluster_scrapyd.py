@@ -2,7 +2,8 @@
 
 The nodes are real ``scrapyd`` processes (``testbed/scrapyd_nodes.py``) with basic
 auth, SQLite job storage and queues, and ``max_proc = 2``; dccrawl reaches them
-only as an egg built and uploaded by the real ``scrapyd-deploy``. Every command
+only as an egg built and uploaded by the real ``scrapyd-deploy`` (the ``nodes``
+fixture of ``tests/conftest.py``). Every command
 is ``python -m dccrawl ...`` in a subprocess, as a user runs it. One node is
 killed with SIGKILL together with its running crawls while they write, then
 restarted; ``resume`` and ``watch`` must bring every shard to ``done`` and the
@@ -16,9 +17,6 @@ before the node is killed, however fast or slow the machine.
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +24,7 @@ import psycopg
 import pytest
 
 from testbed.replica.process import ReplicaProcess
-from testbed.scrapyd_nodes import (
-    PASSWORD,
-    ScrapydNode,
-    deploy_config,
-    free_port,
-    scrapyd_deploy,
-)
+from testbed.scrapyd_nodes import PASSWORD, ScrapydNode, free_port
 from tests.crawling import (
     BACKFILL_POST_FIELDS,
     FAST,
@@ -51,55 +43,6 @@ pytestmark = pytest.mark.integration
 POSTS = 2200  # post numbers of each replica gallery (~2,080 live posts, ~45 deleted)
 # Every shard covers more than 50 consecutive post numbers, so it has held views.
 HOLD = ["--hold-views", "50"]
-
-
-@pytest.fixture(scope="module")
-def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ScrapydNode, ScrapydNode]]:
-    """Two scrapyd nodes with dccrawl deployed by ``scrapyd-deploy``."""
-    root = tmp_path_factory.mktemp("scrapyd")
-    first, second = ScrapydNode(root / "a"), ScrapydNode(root / "b")
-    try:
-        first.launch()
-        second.launch()
-        env = deploy_config(root / "deploy", {"node-a": first, "node-b": second})
-        egg = root / "dccrawl.egg"
-        building = scrapyd_deploy("--build-egg", str(egg), env=env)
-        _out, errors = building.communicate(timeout=180)
-        assert building.returncode == 0, errors
-        check_egg(egg)
-        first.wait_ready()
-        second.wait_ready()
-        # Both uploads at once, of the egg scrapyd-deploy built (each node lists its spiders).
-        uploads = [
-            scrapyd_deploy(target, "--egg", str(egg), env=env) for target in ("node-a", "node-b")
-        ]
-        for upload in uploads:
-            out, errors = upload.communicate(timeout=180)
-            assert upload.returncode == 0, out + errors
-            assert '"status": "ok"' in out and '"spiders": 1' in out, out + errors
-        yield first, second
-    finally:
-        first.stop()
-        second.stop()
-
-
-def check_egg(egg: Path) -> None:
-    """The egg holds the code the jobs run and the SQL files migrations read from it."""
-    names = set(zipfile.ZipFile(egg).namelist())
-    migrations = {
-        f"dccrawl/db/migrations/{entry.name}"
-        for entry in resources.files("dccrawl.db.migrations").iterdir()
-        if entry.name.endswith(".sql")
-    }
-    assert "dccrawl/db/migrations/0002_crawl_shards.sql" in migrations
-    assert migrations <= names
-    assert {
-        "dccrawl/extensions/shard.py",
-        "dccrawl/cluster/ledger.py",
-        "spiders/gallery.py",
-        "pipelines/postgres.py",
-    } <= names
-    assert "dccrawl.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
 
 
 def test_nodes_shows_status_capacity_and_the_deployed_project(

@@ -120,6 +120,21 @@ def test_fastest_growing(url: str) -> None:
     assert rows[0]["comments_gained"] == 6
 
 
+def test_first_day_lists_a_posts_snapshots_within_a_day_of_its_creation(url: str) -> None:
+    # post 22 was written 22:22 the day before the crawl at 12:00: 13.6 hours old
+    rows = run(url, queries.FIRST_DAY, gallery_id="programming", post_no=22)
+    assert [(r["views"], r["comment_count"], r["age"]) for r in rows] == [
+        (220, 8, dt.timedelta(hours=13, minutes=38))
+    ]
+    # post 6, written at 06:06, was first seen 30 hours old: nothing of its first day
+    assert run(url, queries.FIRST_DAY, gallery_id="programming", post_no=6) == []
+
+
+def test_gained_comments_ranks_posts_by_comments_gained_since_first_seen(url: str) -> None:
+    rows = run(url, queries.GAINED_COMMENTS, gallery_id="programming", since=DAY, limit=10)
+    assert [(r["post_no"], r["comments_first_seen"], r["gained"]) for r in rows] == [(6, 24, 6)]
+
+
 def test_deleted_posts_keep_their_content(url: str) -> None:
     rows = run(url, queries.DELETED_POSTS, gallery_id="programming", limit=10)
     assert [r["post_no"] for r in rows] == [8, 7]
@@ -193,6 +208,8 @@ DAY_G = {"gallery_id": "g", "since": DAY, "until": DAY + dt.timedelta(days=1)}
         ("top_anonymous_prefixes", "posts_writer_ip_idx", {"gallery_id": "g", "limit": 50}),
         ("comment_thread", "comments_pkey", {"gallery_id": "g", "post_no": 100}),
         ("fastest_growing", "post_snapshots_seen_idx", {**DAY_G, "limit": 50}),
+        ("first_day", "post_snapshots_pkey", {"gallery_id": "g", "post_no": 100}),
+        ("gained_comments", "posts_gallery_created_idx", {**DAY_G, "limit": 50}),
         ("deleted_posts", "posts_deleted_idx", {"gallery_id": "g", "limit": 50}),
         ("notices", "posts_notice_idx", {"gallery_id": "g"}),
         ("staff_posts", "posts_staff_idx", {**DAY_G, "limit": 50}),

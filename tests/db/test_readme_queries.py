@@ -126,6 +126,21 @@ def test_fastest_growing_posts_come_from_two_crawls(crawled: str) -> None:
     assert rows[0]["views_gained"] > 0
 
 
+def test_gained_comments_come_from_two_crawls(crawled: str) -> None:
+    rows = run(crawled, TITLES["gained_comments"], **EVERYTHING)
+    gains = [row["gained"] for row in rows]
+    assert gains and gains == sorted(gains, reverse=True) and gains[-1] > 0
+
+
+def test_first_day_shows_a_new_posts_snapshot(crawled: str) -> None:
+    with psycopg.connect(crawled) as conn:
+        (newest,) = conn.execute(
+            "SELECT max(post_no) FROM posts WHERE gallery_id = %s", (GALLERY,)
+        ).fetchone() or (None,)
+    rows = run(crawled, TITLES["first_day"], gallery_id=GALLERY, post_no=newest)
+    assert len(rows) == 1 and rows[0]["age"] < dt.timedelta(days=1)
+
+
 def test_notices_are_notices(crawled: str) -> None:
     rows = run(crawled, TITLES["notices"], gallery_id=GALLERY)
     assert rows and all(row["writer_class"] in ("operator", "manager") for row in rows)

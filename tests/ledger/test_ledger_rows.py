@@ -150,6 +150,11 @@ def test_scope_leaves_out_how_a_job_runs() -> None:
         "gallery": "g",
         "posts": "1-9",
     }
+    # A follow cycle's losses are the refresh's, not its cycle row's (a retry reports nowhere).
+    assert scope({"gallery": "g", "refresh": "3d", "cycle": "17"}) == {
+        "gallery": "g",
+        "refresh": "3d",
+    }
     assert json.dumps(scope({"b": 1, "a": 2})) == '{"a": "2", "b": "1"}'
 
 
