@@ -28,6 +28,7 @@ LIST_NUMS = (30, 50, 100)
 _GALLERY_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _RANGE = re.compile(r"^\s*([0-9]+)\s*-\s*([0-9]*)\s*$|^\s*([0-9]+)\s*$")
 _NUMBER = re.compile(r"^\s*[0-9]+\s*$")
+_CRAWL_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 # Post and page numbers are stored as PostgreSQL bigint: a larger one could never be a
 # real post, and a range reaching it would walk on without end.
 MAX_NUMBER = 2**63 - 1
@@ -36,8 +37,8 @@ USAGE = (
     "usage: scrapy crawl gallery -a gallery=ID [-a kind=major|minor|mini|person] "
     "[-a pages=A-B | -a posts=A-B] [-a recommend=1] [-a search=WORD -a search_type=TYPE] "
     "[-a head=ID] [-a since_no=N] [-a until_no=N] [-a since=YYYY-MM-DD] [-a comments=0] "
-    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a shard=ID] [-a retry=1] "
-    "[-a refresh=7d|48h|POST_NO] [-a cycle=ID]"
+    "[-a list_num=30|50|100] [-a media=1|all] [-a render=comments] [-a refresh=7d|48h|POST_NO] "
+    "[-a shard=ID -a crawl=ID] [-a retry=1] [-a cycle=ID]"
 )
 
 
@@ -126,6 +127,7 @@ class GalleryArguments:
     comments: bool = True
     list_num: int = 100
     shard: str | None = None
+    crawl: str | None = None  # the sharded crawl the shard belongs to (its jobs carry both)
     render: str | None = None
     media: str | None = None  # "off" | "posts" | "all"; None: the DCCRAWL_MEDIA setting decides
     retry: bool = False  # start from the failure ledger's pages instead of the first page
@@ -218,6 +220,7 @@ KNOWN = frozenset(
         "comments",
         "list_num",
         "shard",
+        "crawl",
         "render",
         "media",
         "retry",
@@ -294,6 +297,17 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
                 f"{', '.join(clashing)}"
             )
     cycle = _parse_positive_int("cycle", args["cycle"]) if "cycle" in args else None
+    shard = args.get("shard", "").strip() or None
+    crawl = args.get("crawl", "").strip() or None
+    if shard is not None and crawl is None:
+        raise ArgumentError(
+            f"shard={shard!r} needs crawl=ID: a shard job carries the id of its crawl, so it "
+            "can never run as a shard of another crawl (python -m dccrawl schedule sets both)"
+        )
+    if crawl is not None and (shard is None or not _CRAWL_ID.match(crawl)):
+        raise ArgumentError(
+            f"crawl={crawl!r}: only with shard=ID, and a crawl id of letters, digits, - and _"
+        )
     if posts is not None:
         clashing = [
             name
@@ -326,7 +340,8 @@ def parse_arguments(raw: dict[str, object]) -> GalleryArguments:
         since=since,
         comments=comments,
         list_num=list_num or 100,
-        shard=args.get("shard") or None,
+        shard=shard,
+        crawl=crawl,
         render=render,
         media=parse_media(args["media"]) if "media" in args else None,
         retry=_parse_flag("retry", args.get("retry", "0")),

@@ -41,6 +41,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from dccrawl import stats as S
 from dccrawl.blocks import BlockPolicy, BlockState, BlockWatch
+from dccrawl.hints import dccrawl_command
 from dccrawl.middlewares import PAGE_META, PROBE_META, page_signal
 from dccrawl.summaries import format_duration
 
@@ -347,7 +348,7 @@ class BlockMiddleware:
             gallery = getattr(engine.spider, "gallery", None) or "ID"
             resume = (
                 f"the {queued} queued request(s) are recorded in the failure ledger: run "
-                f"`python -m dccrawl retry --gallery {gallery}` once the block is over "
+                f"`{dccrawl_command(f'retry --gallery {gallery}')}` once the block is over "
                 "(or crawl with -s JOBDIR=DIR to keep the queue)"
             )
         message = (

@@ -17,10 +17,11 @@ from types import ModuleType
 
 from dccrawl import demo, retry
 from dccrawl.cluster import cli as cluster_cli
+from dccrawl.cluster import deploy
 from dccrawl.db import cli as db_cli
 from dccrawl.follow import cli as follow_cli
 
-COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli, retry, follow_cli)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli, deploy, retry, follow_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ import psycopg
 
 from dccrawl.db import queries
 from dccrawl.db.connect import resolve_database
+from dccrawl.hints import dccrawl_command
 from dccrawl.project import project_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         process.wait(timeout=10)
     for gallery in (args.gallery, "seed"):
         _show(target.url, gallery)
-    print("\nExplore the data with: python -m dccrawl psql")
+    print(f"\nExplore the data with: {dccrawl_command('psql')}")
     return max(codes)
 
 

@@ -34,6 +34,7 @@ from dccrawl.db.connect import resolve_database
 from dccrawl.db.failures import FailureGroup, failure_groups, failures
 from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
+from dccrawl.hints import dccrawl_command
 from dccrawl.project import SETTINGS_MODULE, project_settings
 
 EXIT_EMPTY, EXIT_FAILED, EXIT_USAGE, EXIT_LEFT = 0, 1, 2, 3
@@ -137,7 +138,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
     if code == 1:
         _say("A retry crawl failed (exit 1): its log says why.")
         return EXIT_FAILED
-    _say(f"Run `python -m dccrawl retry --gallery {args.gallery}` again later.")
+    _say(f"Run `{dccrawl_command(f'retry --gallery {args.gallery}')}` again later.")
     return EXIT_LEFT
 
 

@@ -126,6 +126,7 @@ def check_egg(egg: Path) -> None:
     }
     assert "dccrawl/db/migrations/0002_crawl_shards.sql" in migrations
     assert "dccrawl/db/migrations/0006_follow_cycles.sql" in migrations
+    assert "dccrawl/db/migrations/0007_cancelled_shards.sql" in migrations
     assert migrations <= names
     assert {
         "dccrawl/extensions/shard.py",

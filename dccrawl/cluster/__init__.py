@@ -7,7 +7,10 @@ through their HTTP API (``nodes``), never more than a node's free capacity and
 always to the least loaded one (``dispatch``). The spider reports back into the
 same row (``dccrawl/extensions/shard.py``). ``reconcile`` compares the ledger
 with the nodes' job lists to find shards whose job failed or vanished;
-``report`` turns the ledger into the progress table; ``cli`` adds the
-``nodes``, ``schedule``, ``watch``, ``status`` and ``resume`` commands to
+``healing`` is what ``watch`` learns from the nodes each round and, with
+``--resume``, how it runs failed and lost shards again by itself;
+``operations`` cancels a crawl's jobs and fetches their logs; ``report`` turns
+the ledger into the progress table; ``cli`` adds the ``nodes``, ``schedule``,
+``watch``, ``status``, ``resume``, ``cancel`` and ``logs`` commands to
 ``python -m dccrawl``.
 """

@@ -1,13 +1,18 @@
-"""The scrapyd commands of ``python -m dccrawl``: nodes, schedule, watch, status, resume.
+"""The scrapyd commands of ``python -m dccrawl``: nodes, schedule, watch, status, resume,
+cancel, logs.
 
 They run on any machine that reaches the scrapyd nodes and the PostgreSQL
-database the nodes write to. The database is named like a crawl's:
-``-s DATABASE_URL=...`` or the ``DATABASE_URL`` environment variable (the
-embedded server is refused: nodes cannot reach its Unix socket). ``-s``
-settings given to ``schedule`` are recorded with the shards and passed to every
-job, except ``DATABASE_URL``, which is never written into the ledger: it is
-passed to the jobs a command dispatches whenever that command is given it with
-``-s`` (otherwise the nodes need ``DATABASE_URL`` in their own environment).
+database the nodes write to: the ledger's. It is named like a crawl's: the
+``DATABASE_URL`` environment variable (or ``-s DATABASE_URL=...``, which shows in
+``ps`` on this machine); the embedded server is refused (nodes cannot reach its Unix
+socket). ``-s`` settings given to ``schedule`` are recorded with the shards and passed
+to every job. Every job any command dispatches gets ``DATABASE_URL`` = the ledger's
+database *without its password* (``dispatch.job_settings``): jobs always write where
+their crawl's ledger is, and carry no secret; each node supplies the password itself
+(its own ``DATABASE_URL`` for the same database and user, ``~/.pgpass`` or
+``PGPASSWORD``: ``deploy/README.md``). A job also carries its crawl's id, and refuses to
+run where its database does not hold its shard of that crawl
+(``dccrawl/extensions/shard.py``).
 
 Exit codes: 0 done as asked; 1 a node or shard needs attention (the output
 says which); 2 wrong arguments.
@@ -21,14 +26,14 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
 from dccrawl.arguments import ArgumentError, GalleryArguments, parse_arguments
-from dccrawl.cluster import ledger
+from dccrawl.cluster import healing, ledger, operations
 from dccrawl.cluster.dispatch import DATABASE_URL, DispatchReport, dispatch_pending
 from dccrawl.cluster.ledger import IN_FLIGHT, Shard
 from dccrawl.cluster.nodes import (
@@ -43,7 +48,9 @@ from dccrawl.cluster.nodes import (
 )
 from dccrawl.cluster.planning import (
     PASSED_ARGUMENTS,
+    PLANNED_ARGUMENTS,
     ShardPlan,
+    above,
     pages_to_probe,
     plan_list,
     plan_posts,
@@ -53,6 +60,7 @@ from dccrawl.cluster.reconcile import JobCheck, check_jobs, failed_shards
 from dccrawl.cluster.report import progress_table, shard_table, summarize
 from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
+from dccrawl.hints import dccrawl_command
 from dccrawl.project import project_settings
 from dccrawl.site import urls
 
@@ -135,9 +143,20 @@ def _setup_logging() -> None:
 
 
 def _crawl_id(conn: psycopg.Connection[Any], args: argparse.Namespace) -> str:
-    crawl_id = args.crawl or ledger.latest_crawl(conn)
+    """``--crawl``, which must be in this ledger (a command pointed at another database
+    than the crawl's must not send its shards anywhere), else the latest crawl."""
+    info = conn.info
+    where = f"database {info.dbname} on {info.host}:{info.port}"
+    if args.crawl:
+        if not ledger.shards(conn, args.crawl):
+            raise UsageError(
+                f"crawl {args.crawl} is not in the ledger of {where}: give the database it "
+                "was scheduled in (DATABASE_URL)"
+            )
+        return str(args.crawl)
+    crawl_id = ledger.latest_crawl(conn)
     if crawl_id is None:
-        raise UsageError("no crawl has been scheduled in this database yet")
+        raise UsageError(f"no crawl has been scheduled in {where} yet")
     return str(crawl_id)
 
 
@@ -189,11 +208,6 @@ def _dispatch(
     overrides: Mapping[str, str],
     args: argparse.Namespace,
 ) -> DispatchReport:
-    if DATABASE_URL not in overrides:
-        _warn(
-            "jobs get no DATABASE_URL setting: each node needs DATABASE_URL (this database) "
-            "in its environment"
-        )
     nodes = [_client(address, args) for address in given]
     report = dispatch_pending(conn, crawl_id, nodes, overrides)
     _print_dispatch(report)
@@ -235,11 +249,19 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 def _spider_arguments(args: argparse.Namespace) -> tuple[GalleryArguments, dict[str, str]]:
     """The crawl's arguments, checked by the spider's own rules; and those every job gets."""
     passed = _pairs(args.argument, "-a")
-    refused = sorted(set(passed) - PASSED_ARGUMENTS)
+    if "refresh" in passed:
+        raise UsageError(
+            "-a refresh: a refresh crawl is not split into shards (each one reads the list "
+            "from page 1 down to its horizon): run it as one job, e.g. python -m dccrawl "
+            "follow --nodes ..."
+        )
+    refused = sorted(set(passed) - PASSED_ARGUMENTS - PLANNED_ARGUMENTS)
     if refused:
         raise UsageError(
             f"-a {', '.join(refused)}: a sharded crawl passes only "
-            f"{', '.join(sorted(PASSED_ARGUMENTS))} (use --pages/--posts for ranges)"
+            f"{', '.join(sorted(PASSED_ARGUMENTS | PLANNED_ARGUMENTS))} (use --pages/--posts "
+            "for ranges; search, head and recommend lists have no post-number bounds to "
+            "split them by)"
         )
     raw: dict[str, object] = {"gallery": args.gallery, **passed}
     if args.posts:
@@ -250,7 +272,8 @@ def _spider_arguments(args: argparse.Namespace) -> tuple[GalleryArguments, dict[
         parsed = parse_arguments(raw)
     except ArgumentError as error:
         raise UsageError(str(error)) from None
-    return parsed, {"gallery": parsed.gallery, **passed}
+    jobs = {k: v for k, v in passed.items() if k not in PLANNED_ARGUMENTS}
+    return parsed, {"gallery": parsed.gallery, **jobs}
 
 
 def _plan_list(
@@ -303,23 +326,27 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     given = _given_nodes(args)
     parsed, base = _spider_arguments(args)
     mode = parsed.mode
-    if mode == "refresh":
-        raise UsageError(
-            "a refresh crawl is not split into shards (each one reads the list from page 1 "
-            "down to its horizon): run it as one job, e.g. python -m dccrawl follow --nodes ..."
-        )
     shard_size = args.shard_size or DEFAULT_SHARD_SIZE[mode]
     if shard_size < 1:
         raise UsageError("--shard-size must be at least 1")
+    since_no = parsed.since_no or 0
     if mode == "posts":
         assert parsed.posts is not None and parsed.posts.last is not None
-        plans = plan_posts(parsed.posts.first, parsed.posts.last, shard_size, base)
+        first = max(parsed.posts.first, since_no + 1)
+        if first > parsed.posts.last:
+            raise UsageError(f"since_no={since_no} leaves no post of {args.posts} to crawl")
+        plans = plan_posts(first, parsed.posts.last, shard_size, base)
     else:
         try:
             plans = _plan_list(parsed, base, shard_size, overrides)
         except (ProbeError, ValueError) as error:
             _warn(f"cannot plan the list shards: {error}")
             return 1
+        if since_no:
+            plans = above(plans, since_no)
+            if not plans:
+                _warn(f"since_no={since_no}: no list page holds a newer post; nothing to crawl")
+                return 1
     crawl_id, report = _record_and_dispatch(
         url,
         parsed.gallery,
@@ -332,7 +359,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if report.waiting:
         _say(
             f"{report.waiting} shard(s) wait for a free node: "
-            f"`python -m dccrawl watch --crawl {crawl_id} --nodes ...` sends them as nodes free up"
+            f"`{dccrawl_command(f'watch --crawl {crawl_id} --nodes ...')}` sends them as nodes "
+            "free up"
         )
     return 1 if not report.sent and not report.uncertain and report.problems else 0
 
@@ -373,6 +401,13 @@ def _record_and_dispatch(
 # --- status and watch -----------------------------------------------------------------------
 
 
+def _client_for(
+    given: Sequence[NodeAddress], args: argparse.Namespace
+) -> Callable[[str], ScrapydNode]:
+    """A client for any node the ledger names, with its ``--nodes`` credentials (else ~/.netrc)."""
+    return lambda url: _node_for(url, given, args)
+
+
 def _round(
     conn: psycopg.Connection[Any],
     crawl_id: str,
@@ -381,16 +416,15 @@ def _round(
     args: argparse.Namespace,
     *,
     dispatch: bool,
-) -> tuple[list[Shard], JobCheck, list[str]]:
-    """One look at a crawl (and, with ``dispatch``, one dispatch round), under the lock."""
+) -> healing.Look:
+    """One look at a crawl (and, with ``dispatch``, one dispatch round first), under the lock."""
     with ledger.dispatch_lock(conn):
         if dispatch:
             nodes = [_client(address, args) for address in given]
             report = dispatch_pending(conn, crawl_id, nodes, overrides)
             _print_dispatch(report)
         shards = ledger.shards(conn, crawl_id)
-        check, problems = check_in_flight(shards, given, args)
-    return shards, check, problems
+        return healing.look(shards, _client_for(given, args))
 
 
 def _show(
@@ -401,50 +435,114 @@ def _show(
     *,
     per_shard: bool,
 ) -> bool:
+    """The progress table (and the shard table); shards whose node could not be asked are
+    shown ``unreachable``. True when every shard is done."""
     lost = {item.shard.shard_id for item in check.lost}
-    progress = summarize(shards, ledger.database_now(conn), lost)
+    unreachable = {shard.shard_id for shard in check.unknown}
+    progress = summarize(shards, ledger.database_now(conn), lost, unreachable)
     _say(progress_table(crawl_id, shards, progress))
     if per_shard:
-        _say(shard_table(shards, lost))
+        _say(shard_table(shards, lost, unreachable))
     return progress.done
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """The progress table once (with ``--shards``, every shard)."""
+    """The progress table once (with ``--shards``, every shard, with its job's log URL).
+
+    Nodes are asked with the credentials of ``--nodes`` if given, else ``~/.netrc``.
+    """
     overrides = _pairs(args.setting, "-s")
     given = _given_nodes(args)  # only their credentials are used: status sends nothing
     with _open_ledger(_database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
-        shards, check, problems = _round(conn, crawl_id, given, overrides, args, dispatch=False)
-        for problem in problems:
+        seen = _round(conn, crawl_id, given, overrides, args, dispatch=False)
+        for problem in seen.problems():
             _warn(problem)
-        done = _show(conn, crawl_id, shards, check, per_shard=args.shards)
+        done = _show(conn, crawl_id, seen.shards, seen.check, per_shard=args.shards)
     return 0 if done else 1
+
+
+def _retry_policy(args: argparse.Namespace) -> healing.RetryPolicy:
+    max_attempts = getattr(args, "max_attempts", healing.DEFAULT_MAX_ATTEMPTS)
+    lost_after = getattr(args, "lost_after", healing.DEFAULT_LOST_AFTER)
+    if max_attempts < 1:
+        raise UsageError("--max-attempts must be at least 1")
+    if lost_after < 0:
+        raise UsageError("--lost-after cannot be negative")
+    return healing.RetryPolicy(max_attempts, max(args.interval, 0.0), lost_after)
+
+
+def _heal(
+    conn: psycopg.Connection[Any],
+    crawl_id: str,
+    seen: healing.Look,
+    silent: healing.SilentNodes,
+    policy: healing.RetryPolicy,
+    *,
+    said: set[tuple[int, int, str]],
+) -> tuple[list[Shard], int]:
+    """One healing round of ``watch --resume``: the crawl's shards after it, and how many
+    are still waiting, running or to be sent again. ``said`` keeps what was said already."""
+    with ledger.dispatch_lock(conn):
+        report = healing.heal(conn, crawl_id, seen, silent, policy)
+        shards = ledger.shards(conn, crawl_id)
+    for line in report.lines:
+        _say(line)
+    now = ledger.database_now(conn)
+    for shard, at in report.waiting:
+        if (shard.shard_id, shard.attempts, "wait") not in said:
+            said.add((shard.shard_id, shard.attempts, "wait"))
+            wait = max(0.0, (at - now).total_seconds())
+            _say(
+                f"shard {shard.shard_no} ({shard.describe_range()}): attempt {shard.attempts} "
+                f"failed ({shard.error or shard.close_reason}); sent again in {wait:.0f} s"
+            )
+    for shard in report.given_up:
+        if (shard.shard_id, shard.attempts, "gave up") not in said:
+            said.add((shard.shard_id, shard.attempts, "gave up"))
+            _warn(
+                f"shard {shard.shard_no} ({shard.describe_range()}): failed {shard.attempts} "
+                f"time(s), not sent again (--max-attempts {policy.max_attempts}): "
+                f"{shard.error or shard.close_reason}; `resume` runs it again"
+            )
+    active = sum(1 for s in shards if s.state in (*IN_FLIGHT, "pending"))
+    return shards, active + len(report.waiting)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """The progress table, refreshed until no shard is waiting or running.
 
     With ``--nodes`` each refresh also sends waiting shards to nodes with free capacity.
+    With ``--resume`` (and ``--nodes``) each round also runs again, by itself, the shards
+    whose job failed or vanished, and moves the shards of a node that stopped answering
+    (``dccrawl/cluster/healing.py``: attempts, backoff, ``--lost-after``).
     """
     overrides = _pairs(args.setting, "-s")
     given = _given_nodes(args)
-    if given and DATABASE_URL not in overrides:
-        _warn("jobs get no DATABASE_URL setting: each node needs DATABASE_URL in its environment")
+    resume = bool(getattr(args, "resume", False))
+    if resume and not given:
+        raise UsageError("watch --resume needs --nodes: the nodes it may send shards to")
+    policy = _retry_policy(args)
+    silent = healing.SilentNodes()
+    said: set[tuple[int, int, str]] = set()
     clear = sys.stdout.isatty()
     with _open_ledger(_database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
         while True:
             if clear:
                 print("\033[H\033[J", end="")
-            shards, check, problems = _round(
-                conn, crawl_id, given, overrides, args, dispatch=bool(given)
-            )
-            done = _show(conn, crawl_id, shards, check, per_shard=args.shards)
-            for problem in problems:
+            seen = _round(conn, crawl_id, given, overrides, args, dispatch=bool(given))
+            silent.saw(seen.errors)
+            done = _show(conn, crawl_id, seen.shards, seen.check, per_shard=args.shards)
+            for problem in seen.problems():
                 _warn(problem)
-            waiting = sum(1 for s in shards if s.state == "pending")
-            active = len(check.alive) + len(check.unknown) + (waiting if given else 0)
+            waiting = sum(1 for s in seen.shards if s.state == "pending")
+            if resume:
+                shards, active = _heal(conn, crawl_id, seen, silent, policy, said=said)
+                done = bool(shards) and all(s.state == "done" for s in shards)
+            else:
+                check = seen.check
+                active = len(check.alive) + len(check.unknown) + (waiting if given else 0)
             if active == 0:
                 break
             _say("")
@@ -480,6 +578,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
                 if ledger.requeue(conn, item.shard, item.why):
                     requeued += 1
                     _say(f"shard {item.shard.shard_no} ({item.shard.describe_range()}): {item.why}")
+            cancelled = [s for s in shards if s.state == "cancelled"]
+            if cancelled and getattr(args, "include_cancelled", False):
+                for shard in cancelled:
+                    if ledger.requeue(conn, shard, "cancelled; run again (--include-cancelled)"):
+                        requeued += 1
+                        _say(f"shard {shard.shard_no} ({shard.describe_range()}): cancelled")
+            elif cancelled:
+                _say(
+                    f"{len(cancelled)} cancelled shard(s) left alone "
+                    "(resume --include-cancelled runs them again)"
+                )
             _say(f"crawl {crawl_id}: {requeued} shard(s) to run again")
             report = _dispatch(conn, crawl_id, given, overrides, args)
         shards = ledger.shards(conn, crawl_id)
@@ -488,9 +597,96 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if report.waiting:
         _say(
             f"{report.waiting} shard(s) wait for a free node: "
-            f"`python -m dccrawl watch --crawl {crawl_id} --nodes ...` sends them"
+            f"`{dccrawl_command(f'watch --crawl {crawl_id} --nodes ...')}` sends them"
         )
     return 1 if report.problems and not report.sent else 0
+
+
+# --- cancel and logs -------------------------------------------------------------------------
+
+
+def _shard_numbers(text: str | None, option: str) -> list[int] | None:
+    """``--shards N,M`` → shard numbers; None when not given."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise UsageError(f"{option} {text!r}: expected shard numbers N[,N...]")
+    return [int(part) for part in parts]
+
+
+def _pick_shards(shards: Sequence[Shard], numbers: Sequence[int] | None) -> list[Shard]:
+    """The shards with these numbers (all for None); a number the crawl lacks is a usage error."""
+    if numbers is None:
+        return list(shards)
+    by_no = {shard.shard_no: shard for shard in shards}
+    missing = sorted(set(numbers) - set(by_no))
+    if missing:
+        have = f"1-{max(by_no)}" if by_no else "none"
+        raise UsageError(
+            f"the crawl has no shard {', '.join(map(str, missing))} (its shards: {have})"
+        )
+    return [by_no[number] for number in sorted(set(numbers))]
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    """Cancel a crawl's jobs on their nodes and mark its shards cancelled (``operations``):
+    one line per shard; exit 1 when a node could not be reached (that shard is unchanged)."""
+    overrides = _pairs(args.setting, "-s")
+    given = _given_nodes(args)
+    numbers = _shard_numbers(args.shards, "--shards")
+    with _open_ledger(_database_url(overrides)) as conn:
+        crawl_id = _crawl_id(conn, args)
+        with ledger.dispatch_lock(conn):
+            shards = _pick_shards(ledger.shards(conn, crawl_id), numbers)
+            outcomes = operations.cancel_shards(conn, shards, _client_for(given, args))
+    for outcome in outcomes:
+        _say(outcome.message)
+    unreached = sum(1 for outcome in outcomes if not outcome.reached)
+    if unreached:
+        _warn(
+            f"{unreached} shard(s) not cancelled: their node could not be reached; "
+            f"run `{dccrawl_command(f'cancel --crawl {crawl_id} --nodes ...')}` again"
+        )
+    return 1 if unreached else 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    """Print the log of each shard's latest job, fetched from its node (several: each under
+    a header line); exit 1 when a node could not be asked."""
+    overrides = _pairs(args.setting, "-s")
+    given = _given_nodes(args)
+    if args.tail is not None and args.tail < 0:
+        raise UsageError("--tail must be 0 or more lines")
+    with _open_ledger(_database_url(overrides)) as conn:
+        crawl_id = _crawl_id(conn, args)
+        shards = _pick_shards(
+            ledger.shards(conn, crawl_id), None if args.shard is None else [args.shard]
+        )
+    several = args.shard is None
+    for shard in shards:
+        if shard.job_id is None and not several:
+            _warn(f"shard {shard.shard_no} is {shard.state}: never sent to a node, no log yet")
+    failures = 0
+    for item in operations.fetch_logs(shards, _client_for(given, args)):
+        shard = item.shard
+        if several:
+            _say(operations.header(shard))
+        if item.error is not None:
+            failures += 1
+            _warn(
+                f"shard {shard.shard_no}: cannot fetch the log of job {shard.job_id}: {item.error}"
+            )
+        elif item.text is None:
+            _warn(
+                f"shard {shard.shard_no}: {shard.node} has no log of job {shard.job_id} "
+                "(still queued, or its log was removed)"
+            )
+        else:
+            text = operations.tail(item.text, args.tail)
+            sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+    return 1 if failures else 0
 
 
 # --- retry on nodes (python -m dccrawl retry --nodes) -----------------------------------------
@@ -634,7 +830,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="argument",
         action="append",
         metavar="NAME=VALUE",
-        help="a spider argument for every job: kind, comments, list_num or render",
+        help="a spider argument for every job: kind, comments, list_num, render, media, "
+        "since (list mode), since_no (trims the plan)",
     )
     p.add_argument("--project", default=DEFAULT_PROJECT, help="scrapyd project (default dccrawl)")
     _common(p, nodes="required")
@@ -651,6 +848,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             p.add_argument(
                 "--interval", type=float, default=5.0, help="seconds between refreshes (default 5)"
             )
+            _watch_resume_options(p)
         _common(p, nodes="optional")
         p.set_defaults(handler=_handler(function))
 
@@ -663,5 +861,67 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also run elsewhere the shards of nodes that do not answer",
     )
+    p.add_argument(
+        "--include-cancelled",
+        action="store_true",
+        help="also run again the shards `cancel` cancelled",
+    )
     _common(p, nodes="required")
     p.set_defaults(handler=_handler(cmd_resume))
+
+    p = subparsers.add_parser(
+        "cancel", help="cancel a sharded crawl's jobs on their nodes and its shards in the ledger"
+    )
+    p.add_argument("--crawl", required=True, metavar="ID", help="the crawl")
+    p.add_argument(
+        "--shards",
+        metavar="N[,N...]",
+        help="only these shards (their numbers, as status --shards lists them; default: all)",
+    )
+    _credentials_option(p)
+    _common(p, nodes=None)
+    p.set_defaults(handler=_handler(cmd_cancel))
+
+    p = subparsers.add_parser("logs", help="print a sharded crawl's job logs, from their nodes")
+    p.add_argument("--crawl", metavar="ID", help="the crawl (default: the latest)")
+    p.add_argument("--shard", type=int, metavar="N", help="only this shard's job (its number)")
+    p.add_argument("--tail", type=int, metavar="N", help="only the last N lines of each log")
+    _credentials_option(p)
+    _common(p, nodes=None)
+    p.set_defaults(handler=_handler(cmd_logs))
+
+
+def _watch_resume_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --nodes: also run again, by itself, the shards whose job failed or "
+        "vanished, and move the shards of a node that stopped answering",
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=healing.DEFAULT_MAX_ATTEMPTS,
+        metavar="N",
+        help="with --resume: attempts a shard gets before it is left failed "
+        f"(default {healing.DEFAULT_MAX_ATTEMPTS})",
+    )
+    parser.add_argument(
+        "--lost-after",
+        type=float,
+        default=healing.DEFAULT_LOST_AFTER,
+        metavar="SECONDS",
+        help="with --resume: move the shards of a node that has not answered for this long "
+        f"(default {healing.DEFAULT_LOST_AFTER:g})",
+    )
+
+
+def _credentials_option(parser: argparse.ArgumentParser) -> None:
+    """``--nodes`` for the credentials of the nodes the ledger names (nothing is sent to others)."""
+    parser.add_argument(
+        "--nodes",
+        metavar="URL[,URL...]",
+        help="the credentials of the shards' nodes, as http://user:password@host:6800 "
+        "(the nodes come from the ledger; ~/.netrc for the others)",
+    )
+    parser.set_defaults(capacity="1")

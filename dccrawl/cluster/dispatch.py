@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import conninfo
 
 from dccrawl.cluster import ledger
 from dccrawl.cluster.ledger import Shard
 from dccrawl.cluster.nodes import DaemonStatus, NodeError, ScrapydNode
+from dccrawl.db.redact import without_password
 
 DATABASE_URL = "DATABASE_URL"
 
@@ -68,14 +70,41 @@ def job_id_for(shard: Shard) -> str:
 
 
 def job_arguments(shard: Shard) -> dict[str, str]:
-    """The spider arguments of a shard's job: the planned ones plus ``shard=ID``."""
-    return {**shard.arguments, "shard": str(shard.shard_id)}
+    """The spider arguments of a shard's job: the planned ones plus ``shard=ID`` and
+    ``crawl=ID``: the job runs only if its database holds that shard of that crawl
+    (``dccrawl/extensions/shard.py``), so a job sent to the wrong database refuses."""
+    return {**shard.arguments, "shard": str(shard.shard_id), "crawl": shard.crawl_id}
 
 
-def job_settings(shard: Shard, overrides: Mapping[str, str]) -> dict[str, str]:
+def job_settings(shard: Shard, overrides: Mapping[str, str], database: str) -> dict[str, str]:
     """The Scrapy settings of a shard's job: those recorded at planning, then this command's
-    ``-s`` (``DATABASE_URL`` included: it is passed on, never recorded)."""
-    return {**shard.settings, **overrides}
+    ``-s``, and ``DATABASE_URL``: always the ledger's own database (``database``), without
+    its password, whatever ``-s`` said. So a job writes where its crawl's ledger is, and no
+    secret reaches scrapyd's job list, the job's command line or its log; the node
+    supplies the password (``dccrawl/db/connect.py``)."""
+    return {**shard.settings, **overrides, DATABASE_URL: without_password(database)}
+
+
+# Which database, and how securely to reach it: what a job needs of the ledger's
+# connection (not this process's own options, such as its application_name).
+_DATABASE_PARAMETERS = (
+    "host",
+    "port",
+    "dbname",
+    "user",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "target_session_attrs",
+)
+
+
+def job_database(conn: psycopg.Connection[Any]) -> str:
+    """The ledger connection's database as a connection string, without its password
+    (libpq never reports it back) nor this process's own connection options."""
+    params = conn.info.get_parameters()
+    return conninfo.make_conninfo(**{k: params[k] for k in _DATABASE_PARAMETERS if k in params})
 
 
 @dataclass
@@ -114,6 +143,7 @@ def dispatch_pending(
     if not pending:
         return report
     loads = node_loads(nodes, report)
+    database = job_database(conn)
     taken_elsewhere = 0
     for shard in pending:
         load = pick_node(loads)
@@ -129,7 +159,7 @@ def dispatch_pending(
                 shard.spider,
                 job_id,
                 job_arguments(shard),
-                job_settings(shard, overrides),
+                job_settings(shard, overrides, database),
             )
         except NodeError as error:
             if error.may_have_acted:

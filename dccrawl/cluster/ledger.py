@@ -13,7 +13,11 @@ rules keep the ledger right whoever writes last:
 * a job's failure never overwrites ``done`` (an earlier or parallel attempt
   finished the range; its rows are in the database);
 * ``done`` always wins: it is only written by a spider that closed with reason
-  ``finished`` and verdict 0, after its pipeline wrote every item.
+  ``finished`` and verdict 0, after its pipeline wrote every item;
+* ``cancelled`` (``python -m dccrawl cancel``) is left only for ``done`` (a job that
+  finished anyway) or ``pending`` (``resume --include-cancelled``): the database itself
+  skips any other change of its state (migration 0007), so a cancelled job that reports
+  ``running`` or ``failed`` afterwards changes nothing.
 
 Connections are autocommit: each statement is its own transaction.
 """
@@ -32,7 +36,7 @@ from psycopg.types.json import Jsonb
 
 from dccrawl.cluster.planning import ShardPlan
 
-STATES = ("pending", "scheduled", "running", "done", "failed")
+STATES = ("pending", "scheduled", "running", "done", "failed", "cancelled")
 IN_FLIGHT = ("scheduled", "running")
 CONNECT_TIMEOUT = 10
 # One dispatcher at a time fills the nodes (capacity is counted per round, across
@@ -235,23 +239,58 @@ def requeue(conn: psycopg.Connection[Any], shard: Shard, why: str) -> bool:
     return cur.rowcount == 1
 
 
+def mark_lost(conn: psycopg.Connection[Any], shard: Shard, why: str) -> bool:
+    """``failed`` from exactly the state and job the caller saw, for a job that will never
+    report (vanished, ended without reporting, its node gone): ``watch --resume`` then sends it
+    again after its backoff, counted from now. False if the shard moved on meanwhile."""
+    cur = conn.execute(
+        """
+        UPDATE crawl_shards SET state = 'failed', error = %s, finished_at = now()
+        WHERE shard_id = %s AND state = %s AND job_id IS NOT DISTINCT FROM %s
+        """,
+        (why, shard.shard_id, shard.state, shard.job_id),
+    )
+    return cur.rowcount == 1
+
+
+def cancel(conn: psycopg.Connection[Any], shard: Shard, why: str) -> bool:
+    """``cancelled``, unless the shard is done (or cancelled) already or its job is no longer
+    the one the caller saw (``python -m dccrawl cancel``, after scrapyd cancelled that job).
+
+    Whatever state the job reported meanwhile (running, failed) is overruled; from now on
+    the database keeps the shard cancelled except for ``done`` (migration 0007).
+    """
+    cur = conn.execute(
+        """
+        UPDATE crawl_shards
+        SET state = 'cancelled', error = %s, finished_at = coalesce(finished_at, now())
+        WHERE shard_id = %s AND job_id IS NOT DISTINCT FROM %s
+          AND state NOT IN ('done', 'cancelled')
+        """,
+        (why, shard.shard_id, shard.job_id),
+    )
+    return cur.rowcount == 1
+
+
 # --- what a running job reports (dccrawl/extensions/shard.py) -------------------------
 
 
-def mark_running(conn: psycopg.Connection[Any], shard_id: int) -> str | None:
-    """The spider opened: ``running``. Returns the state before, None if the shard does not exist.
+def mark_running(conn: psycopg.Connection[Any], shard_id: int, crawl_id: str) -> str | None:
+    """The spider opened: ``running``. Returns the state before; None if this database
+    holds no shard ``shard_id`` of crawl ``crawl_id`` (then nothing is changed).
 
-    A shard already ``done`` stays done (this job is a late duplicate; its rows
-    are upserts and harm nothing).
+    A shard already ``done`` (or ``cancelled``) stays so: the job is a stray duplicate (or
+    was cancelled), which the caller refuses to run.
     """
     with conn.transaction():
         row = conn.execute(
-            "SELECT state FROM crawl_shards WHERE shard_id = %s FOR UPDATE", (shard_id,)
+            "SELECT state FROM crawl_shards WHERE shard_id = %s AND crawl_id = %s FOR UPDATE",
+            (shard_id, crawl_id),
         ).fetchone()
         if row is None:
             return None
         before = str(row["state"] if isinstance(row, Mapping) else row[0])
-        if before != "done":
+        if before not in ("done", "cancelled"):
             conn.execute(
                 """
                 UPDATE crawl_shards

@@ -1,4 +1,5 @@
-"""A scrapyd node through its HTTP API: daemonstatus, listprojects, listjobs, schedule, cancel.
+"""A scrapyd node through its HTTP API: daemonstatus, listprojects, listjobs, schedule, cancel,
+and the job logs it serves.
 
 The calls are scrapyd-client's :class:`scrapyd_client.ScrapydClient` (scrapyd-client
 is here anyway for ``scrapyd-deploy``): it knows the endpoints, how ``schedule.json``
@@ -45,7 +46,7 @@ import netrc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 from requests import PreparedRequest
@@ -164,6 +165,13 @@ def parse_nodes(text: str, capacities: str | None = None) -> list[NodeAddress]:
     if duplicates:
         raise ValueError(f"--nodes names {', '.join(duplicates)} more than once")
     return nodes
+
+
+def job_log_url(node_url: str, project: str, spider: str, job_id: str) -> str:
+    """Where a node serves a job's log: ``<node>/logs/<project>/<spider>/<job>.log`` (scrapyd's
+    ``logs_dir``, behind the node's basic auth); ``node_url`` is shown without credentials."""
+    path = "/".join(quote(part, safe="") for part in (project, spider, f"{job_id}.log"))
+    return f"{node_url}/logs/{path}"
 
 
 @dataclass(frozen=True)
@@ -350,6 +358,31 @@ class ScrapydNode:
             raise
         state = answer.get("prevstate")
         return str(state) if state else None
+
+    def job_log(self, project: str, spider: str, job_id: str) -> str | None:
+        """The job's log as the node serves it now (a running job's so far); None when the
+        node has none (a job still queued, a log rotated away, or ``logs_dir`` unset)."""
+        url = job_log_url(self.url, project, spider, job_id)
+        where = f"{self.url} (log of job {job_id})"
+        try:
+            response = requests.get(
+                url,
+                headers={"User-Agent": _HEADERS["User-Agent"]},
+                auth=_auth(self.address),
+                timeout=self.timeout,
+            )
+        except requests.RequestException as error:
+            raise _failure(where, error) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code in (401, 403):
+            raise NodeRefused(
+                f"{where}: HTTP {response.status_code}: wrong or missing credentials "
+                "(user:password@ in the URL, or ~/.netrc)"
+            )
+        if not 200 <= response.status_code < 300:
+            raise NodeRefused(f"{where}: HTTP {response.status_code} {response.reason}")
+        return response.content.decode("utf-8", errors="replace")
 
     def schedule(
         self,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 logger = logging.getLogger(__name__)
@@ -36,9 +36,13 @@ logger = logging.getLogger(__name__)
 Mode = Literal["list", "posts"]
 
 # Spider arguments a sharded crawl may pass to every job; the planner sets the
-# range arguments itself, and filtered lists (search, 말머리, 개념글) or date
-# limits would need their own boundary reading.
-PASSED_ARGUMENTS = frozenset({"kind", "comments", "list_num", "render"})
+# range arguments itself, and filtered lists (search, 말머리, 개념글) would need their
+# own boundary reading. ``since`` (a date) goes to every job of a list crawl: each
+# stops paging where its pages reach older posts (a shard wholly older reads one
+# page). ``since_no`` is folded into the plan (:func:`above`), not passed as it is.
+PASSED_ARGUMENTS = frozenset({"kind", "comments", "list_num", "render", "media", "since"})
+# Arguments schedule takes and turns into the plan.
+PLANNED_ARGUMENTS = frozenset({"since_no"})
 
 
 @dataclass(frozen=True)
@@ -178,3 +182,25 @@ def plan_list(
             )
         )
     return plans
+
+
+def above(plans: list[ShardPlan], since_no: int) -> list[ShardPlan]:
+    """The shards of a list plan restricted to posts numbered above ``since_no``: shards
+    wholly at or below it are dropped, the others get ``since_no`` as their lower bound
+    where theirs is lower; renumbered from 1."""
+    kept: list[ShardPlan] = []
+    for plan in plans:
+        if plan.post_last is not None and plan.post_last <= since_no:
+            continue
+        lower = int(plan.arguments.get("since_no", "0"))
+        arguments = {**plan.arguments, "since_no": str(max(lower, since_no))}
+        post_first = max(plan.post_first or 0, since_no + 1)
+        kept.append(
+            replace(
+                plan,
+                shard_no=len(kept) + 1,
+                arguments=arguments,
+                post_first=post_first,
+            )
+        )
+    return kept

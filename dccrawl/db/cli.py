@@ -18,12 +18,29 @@ import psycopg
 
 from dccrawl.db.connect import DatabaseTarget, resolve_database
 from dccrawl.db.migrate import migrate
+from dccrawl.db.redact import redact
 from dccrawl.project import project_settings
 
 
 def _target() -> DatabaseTarget:
 
     return resolve_database(project_settings())
+
+
+def _migrated() -> DatabaseTarget:
+    """The database in use, its schema brought up to date first: a fresh embedded server
+    (or one a newer dccrawl has not crawled into yet) is then queryable at once. A
+    database that cannot be migrated is said, and used as it is."""
+    target = _target()
+    try:
+        for migration in migrate(target.url):
+            print(f"applied {migration.version:04d}_{migration.name}", file=sys.stderr)
+    except psycopg.Error as error:
+        print(
+            f"dccrawl: could not bring {target.redacted} up to date: {redact(str(error))}",
+            file=sys.stderr,
+        )
+    return target
 
 
 def psql_executable() -> str:
@@ -55,7 +72,7 @@ def cmd_psql(args: argparse.Namespace) -> int:
     extra = list(args.extra)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    argv, env = psql_command(_target().url, extra)
+    argv, env = psql_command(_migrated().url, extra)
     sys.stdout.flush()
     os.execvpe(argv[0], argv, env)  # replace this process: psql owns the terminal
 
@@ -70,7 +87,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_dburl(args: argparse.Namespace) -> int:
-    print(_target().redacted)
+    print(_migrated().redacted)
     return 0
 
 
@@ -87,5 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("migrate", help="apply pending schema migrations")
     p.set_defaults(handler=cmd_migrate)
 
-    p = subparsers.add_parser("dburl", help="print the database URL in use (password hidden)")
+    p = subparsers.add_parser(
+        "dburl", help="print the database URL in use (password hidden), its schema up to date"
+    )
     p.set_defaults(handler=cmd_dburl)

@@ -3,6 +3,10 @@
 Resolution order:
 
 1. the Scrapy setting ``DATABASE_URL`` (``-s DATABASE_URL=...``, scrapyd ``setting=``);
+   without a password (what scrapyd jobs carry: ``dccrawl/cluster/dispatch.py`` never
+   sends one) it takes the password of the environment's ``DATABASE_URL`` when that
+   names the same database as the same user; else libpq's own ``~/.pgpass`` /
+   ``PGPASSFILE`` / ``PGPASSWORD`` supply it;
 2. the environment variable ``DATABASE_URL``;
 3. an embedded PostgreSQL from the ``pgserver`` wheel, with its data folder at the
    ``DCCRAWL_EMBEDDED_DIR`` setting, else that environment variable, else
@@ -31,9 +35,9 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import psycopg
-from psycopg import sql
+from psycopg import conninfo, sql
 
-from dccrawl.db.redact import redact
+from dccrawl.db.redact import redact, same_server
 
 __all__ = [
     "DEFAULT_EMBEDDED_DIR",
@@ -151,11 +155,28 @@ def _ensure_database(admin_url: str, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _with_local_password(url: str) -> str:
+    """A password-less ``url`` given the password of the environment's ``DATABASE_URL`` when
+    that is the same database and user (a scrapyd node's own setting); else as it is."""
+    local = os.environ.get("DATABASE_URL")
+    if not local or local == url:
+        return url
+    try:
+        if conninfo.conninfo_to_dict(url).get("password") is not None:
+            return url
+        password = conninfo.conninfo_to_dict(local).get("password")
+        if password is None or not same_server(url, local):
+            return url
+        return conninfo.make_conninfo(url, password=password)
+    except psycopg.ProgrammingError:  # a malformed URL: connecting will say so
+        return url
+
+
 def resolve_database(settings: SettingsLike | Mapping[str, Any] | None = None) -> DatabaseTarget:
     """The database to use under *settings*; starts the embedded server if none is named."""
     url = _setting(settings, "DATABASE_URL")
     if url:
-        return DatabaseTarget(url, embedded=False)
+        return DatabaseTarget(_with_local_password(url), embedded=False)
     datadir = embedded_dir(settings)
     return DatabaseTarget(start_embedded(datadir), embedded=True, datadir=datadir)
 

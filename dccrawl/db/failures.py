@@ -37,9 +37,9 @@ from dccrawl.db.rows import clean_value, storable_text
 
 PAGE_KINDS = ("list", "view", "comments", "posts")
 # Spider arguments that say how a job runs, not what it crawls: not part of a ledger
-# row's arguments (a shard's retry is not bound to the shard, nor a follow cycle's to
+# row's arguments (a shard's retry is not bound to the shard or its crawl, nor a follow cycle's to
 # its cycle row, and retry=1 is the retry).
-NOT_SCOPE = frozenset({"shard", "cycle", "retry", "_job"})
+NOT_SCOPE = frozenset({"shard", "crawl", "cycle", "retry", "_job"})
 
 LedgerKey = tuple[str, str, str]  # gallery_id, page_kind, path
 # gallery_id, page_kind, path, post_no, reason (None: done), arguments (JSON text),

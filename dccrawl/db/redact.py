@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from psycopg import conninfo
+
 MASK = "***"
 
 # scheme://user:password@host — the authority ends at the first / ? # or space; the
@@ -35,3 +37,28 @@ def redact(url: str) -> str:
     )
     text = _URI_PARAM.sub(lambda m: f"{m['key']}{MASK}", text)
     return _KEYVALUE.sub(lambda m: f"{m['key']}{MASK}", text)
+
+
+def without_password(url: str) -> str:
+    """*url* (a URI or key/value string) as a key/value string without its password: what
+    may travel to another machine (a scrapyd job's settings, its command line). The
+    receiving side finds the password itself (``dccrawl.db.connect``: its own environment,
+    ``~/.pgpass``, ``PGPASSWORD``)."""
+    params = conninfo.conninfo_to_dict(url)
+    params.pop("password", None)
+    params.pop("sslpassword", None)
+    return conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+
+
+def same_server(one: str, other: str) -> bool:
+    """Whether two connection strings name the same database as the same user (host, port,
+    database, user), whatever else (password, options) they carry."""
+    defaults = {"port": "5432"}  # libpq's, when a string leaves it out
+
+    def identity(text: str) -> tuple[str, ...]:
+        params = conninfo.conninfo_to_dict(text)
+        return tuple(
+            str(params.get(k) or defaults.get(k, "")) for k in ("host", "port", "dbname", "user")
+        )
+
+    return identity(one) == identity(other)

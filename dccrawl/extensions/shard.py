@@ -1,11 +1,15 @@
 """Reports a sharded job to the shard ledger: running, counts while it runs, the outcome.
 
-Only jobs started with ``-a shard=ID`` (what ``python -m dccrawl schedule``
-dispatches to scrapyd) report; every other crawl is left alone. The ledger is
-the ``crawl_shards`` table in the crawl's own database (``DATABASE_URL``).
+Only jobs started with ``-a shard=ID -a crawl=ID`` (what ``python -m dccrawl
+schedule`` dispatches to scrapyd) report; every other crawl is left alone. The ledger
+is the ``crawl_shards`` table in the crawl's own database (``DATABASE_URL``).
 
-* At open the shard becomes ``running`` (unless an earlier attempt already
-  finished it).
+* At open the job is bound to its crawl: it runs only when its database holds shard
+  ID *of crawl ID*, not yet ``done``; the shard then becomes ``running``. Otherwise
+  (a job sent to another database than its crawl's, where shard ID may be another
+  crawl's row; a stray duplicate of a finished shard; a ledger it cannot reach) it
+  refuses before its first request: one ERROR line, close reason ``shard_refused``,
+  exit 1, and no ledger row touched.
 * Every ``DCCRAWL_SHARD_REPORT_INTERVAL`` seconds the post and comment rows the
   pipeline has stored so far are written: the live counts of ``watch`` and a
   heartbeat.
@@ -17,7 +21,7 @@ the ``crawl_shards`` table in the crawl's own database (``DATABASE_URL``).
   are final.
 
 Database calls run in a thread: the crawl never waits on the ledger. A ledger
-that cannot be reached is logged and does not stop the crawl; a shard that
+that cannot be reached later is logged and does not stop the crawl; a shard that
 cannot report its outcome stays ``running`` in the ledger, and ``resume`` sees
 its finished job and runs it again.
 """
@@ -26,10 +30,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import psycopg
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task, threads
 
@@ -48,6 +53,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SHARD_FAILED_REASON = "shard"
+REFUSED_REASON = "shard_refused"  # the close reason of a job that was not this database's
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,12 @@ def shard_of(spider: Spider) -> str | None:
     return str(shard) if shard else None
 
 
+def crawl_of(spider: Spider) -> str | None:
+    """The ``crawl`` spider argument: the crawl the shard belongs to."""
+    crawl = getattr(getattr(spider, "args", None), "crawl", None)
+    return str(crawl) if crawl else None
+
+
 class ShardReporter:
     """Keeps a sharded job's ledger row up to date (see the module docstring)."""
 
@@ -80,6 +92,7 @@ class ShardReporter:
         self.crawler = crawler
         self.interval = crawler.settings.getfloat("DCCRAWL_SHARD_REPORT_INTERVAL", 10.0)
         self.shard_id: int | None = None
+        self.crawl_id: str | None = None
         self.url: str | None = None
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -109,41 +122,61 @@ class ShardReporter:
         if shard is None:
             return
         if not shard.isdigit():
-            self._fail(f"shard={shard!r} is not a shard id (a whole number from the ledger)")
-            return
+            self._refuse(f"shard={shard!r} is not a shard id (a whole number from the ledger)")
         self.shard_id = int(shard)
-        self._opened(await maybe_deferred_to_future(threads.deferToThread(self._open_in_thread)))
+        self.crawl_id = crawl_of(spider)
+        if self.crawl_id is None:  # (the spider's arguments require it: never here)
+            self._refuse(f"shard {shard} was given without its crawl id (-a crawl=ID)")
+        before, problem = await maybe_deferred_to_future(
+            threads.deferToThread(self._open_in_thread)
+        )
+        self._opened(before, problem)
 
     def _open_in_thread(self) -> tuple[str | None, str | None]:
         """(state before, None) once marked running; (None, why) if the ledger is unreachable."""
-        assert self.shard_id is not None
+        assert self.shard_id is not None and self.crawl_id is not None
         try:
             self.url = resolve_database(self.crawler.settings).url
             with ledger.connect(self.url) as conn:
-                return ledger.mark_running(conn, self.shard_id), None
+                return ledger.mark_running(conn, self.shard_id, self.crawl_id), None
         except psycopg.Error as error:
             return None, redact(str(error))
 
-    def _opened(self, outcome: tuple[str | None, str | None]) -> None:
-        before, unreachable = outcome
+    def _opened(self, before: str | None, unreachable: str | None) -> None:
+        """Run the shard, or refuse the job: it must never write as another crawl's shard,
+        nor crawl again a shard that is done."""
+        where = redact(self.url or "the database")
         if unreachable is not None:
-            logger.warning(
-                "Shard %s: the ledger is unreachable (%s); crawling anyway",
-                self.shard_id,
-                unreachable,
+            self._refuse(
+                f"Shard {self.shard_id} of crawl {self.crawl_id}: the ledger in {where} is "
+                f"unreachable ({unreachable}); not crawling (resume runs it again)"
             )
-        elif before is None:
-            self._fail(f"shard {self.shard_id} is not in the crawl_shards ledger of this database")
-            return
-        elif before == "done":
-            logger.warning(
-                "Shard %s is already done (an earlier attempt finished it); crawling anyway",
-                self.shard_id,
+        if before is None:
+            self._refuse(
+                f"Shard {self.shard_id} of crawl {self.crawl_id} is not in the crawl_shards "
+                f"ledger of {where}: this job was sent to another database than its crawl's; "
+                "refusing to crawl"
             )
-        else:
-            logger.info("Shard %s: running (was %s)", self.shard_id, before)
+        if before == "done":
+            self._refuse(
+                f"Shard {self.shard_id} of crawl {self.crawl_id} is already done (an earlier "
+                "attempt finished it); not crawling it again"
+            )
+        if before == "cancelled":
+            self._refuse(
+                f"Shard {self.shard_id} of crawl {self.crawl_id} was cancelled "
+                "(python -m dccrawl cancel); not crawling it"
+            )
+        logger.info("Shard %s of crawl %s: running (was %s)", self.shard_id, self.crawl_id, before)
         if self.interval > 0:
             self._start_loop()
+
+    def _refuse(self, message: str) -> NoReturn:
+        """End the job before its first request: exit 1 with this one line; the ledger row
+        (if any) is left as it was."""
+        self._fail(message)
+        self.shard_id = None  # nothing to report at close
+        raise CloseSpider(REFUSED_REASON)
 
     def _start_loop(self) -> None:
         self.loop = task.LoopingCall(self._report_progress)
@@ -218,5 +251,7 @@ class ShardReporter:
             )
         else:
             logger.warning(
-                "Shard %d: this attempt failed, but another one finished it", self.shard_id
+                "Shard %d: this attempt failed; its outcome is not recorded, the shard being "
+                "done (another attempt finished it) or cancelled",
+                self.shard_id,
             )

@@ -7,8 +7,8 @@ gallery=ID -a refresh=HORIZON -a cycle=N``, which reads the list down to the hor
 crawl is a subprocess (its log on the terminal, or in ``--log-dir``; its database the
 one a crawl would use: ``-s DATABASE_URL``, the environment, else the embedded server).
 With ``--nodes`` it is a job on the scrapyd node with the most free slots, given the
-same ``-s`` settings (``DATABASE_URL`` included, as ``schedule`` passes it; otherwise
-the nodes need it in their environment).
+same ``-s`` settings and ``DATABASE_URL`` = follow's database without its password (as
+``schedule`` does: the nodes supply the password, ``dccrawl/db/connect.py``).
 
 Standard output gets one line per cycle and nothing else (``report.py``): ``follow prog
 #3 ok: 5 new, 41 changed, 2 deleted, 63 requests, 12.4s``. Everything else (skips,
@@ -55,7 +55,7 @@ from dccrawl.cluster.dispatch import DATABASE_URL
 from dccrawl.cluster.nodes import ScrapydNode, parse_nodes
 from dccrawl.db.connect import resolve_database
 from dccrawl.db.migrate import migrate
-from dccrawl.db.redact import redact
+from dccrawl.db.redact import redact, without_password
 from dccrawl.follow.loop import BeforeCycle, Follower, Plan
 from dccrawl.follow.runners import LocalRunner, NodeRunner, Runner
 from dccrawl.project import project_settings
@@ -125,7 +125,7 @@ def _warn(message: str) -> None:
     print(f"dccrawl follow: {message}", file=sys.stderr, flush=True)
 
 
-def _runner(args: argparse.Namespace, overrides: Mapping[str, str]) -> Runner:
+def _runner(args: argparse.Namespace, overrides: Mapping[str, str], url: str) -> Runner:
     if not args.nodes:
         if args.log_dir is not None:
             args.log_dir.mkdir(parents=True, exist_ok=True)
@@ -136,15 +136,11 @@ def _runner(args: argparse.Namespace, overrides: Mapping[str, str]) -> Runner:
         raise UsageError(str(error)) from None
     if args.log_dir is not None:
         raise UsageError("--log-dir is for local crawls: a job's log is on its node")
-    if DATABASE_URL not in overrides:
-        _warn(
-            "jobs get no DATABASE_URL setting: each node needs DATABASE_URL (this database) "
-            "in its environment"
-        )
     return NodeRunner(
         [ScrapydNode(address, timeout=args.timeout) for address in addresses],
         project=args.project,
-        overrides=overrides,
+        # The follow's own database, without its password: the nodes supply it.
+        overrides={**overrides, DATABASE_URL: without_password(url)},
         interval=args.interval,
         warn=_warn,
     )
@@ -156,8 +152,8 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, Runner]:
     galleries = parse_galleries(args.gallery, args.horizon)
     if args.cycles is not None and args.cycles < 1:
         raise UsageError("--cycles must be at least 1")
-    runner = _runner(args, overrides)
     url = node_database_url(overrides) if args.nodes else local_database_url(overrides)
+    runner = _runner(args, overrides, url)
     plan = Plan(
         galleries=galleries,
         horizon=args.horizon.strip(),

@@ -46,7 +46,8 @@ def shards(database_url: str) -> list[dict[str, Any]]:
                 "-s",
                 "DATABASE_URL=x",
             ],
-            "-a search: a sharded crawl passes only comments, kind, list_num, render",
+            "-a search: a sharded crawl passes only comments, kind, list_num, media, render, "
+            "since, since_no",
         ),
         (
             [
@@ -61,6 +62,36 @@ def shards(database_url: str) -> list[dict[str, Any]]:
                 "DATABASE_URL=x",
             ],
             "the range is backwards",
+        ),
+        (
+            [
+                "schedule",
+                "--gallery",
+                "g",
+                "--nodes",
+                "h:1",
+                "-a",
+                "refresh=3d",
+                "-s",
+                "DATABASE_URL=x",
+            ],
+            "-a refresh: a refresh crawl is not split into shards",
+        ),
+        (
+            [
+                "schedule",
+                "--gallery",
+                "g",
+                "--posts",
+                "1-9",
+                "--nodes",
+                "h:1",
+                "-a",
+                "since=2026-01-01",
+                "-s",
+                "DATABASE_URL=x",
+            ],
+            "cannot be combined with since",
         ),
         (["nodes", "--nodes", "http://a:1,http://b:1", "--capacity", "1,2,3"], "3 numbers for 2"),
         (["status", "-s", "LOG_LEVEL"], "-s 'LOG_LEVEL': expected NAME=VALUE"),
@@ -111,6 +142,21 @@ def test_shards_wait_in_the_ledger_while_no_node_answers(database_url: str) -> N
     assert "shard 1 (posts 701-1000): job j failed: cancelled" in resumed.stdout
     assert resumed.returncode == 1  # nothing could be sent
     assert [r["state"] for r in shards(database_url)] == ["pending"] * 4
+
+
+def test_schedule_passes_media_and_since_and_folds_since_no_into_the_plan(
+    database_url: str,
+) -> None:
+    database = ["-s", f"DATABASE_URL={database_url}"]
+    result = dccrawl_cli(
+        "schedule", "--gallery", "g", "--posts", "1-1000", "--shard-size", "300",
+        "-a", "since_no=450", "-a", "media=1", "--nodes", dead_node(), *database,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr  # no node answers
+    assert [r["arguments"] for r in shards(database_url)] == [
+        {"gallery": "g", "media": "1", "posts": "701-1000"},
+        {"gallery": "g", "media": "1", "posts": "451-700"},
+    ]
 
 
 def test_list_shards_are_bounded_by_the_post_numbers_on_the_list(database_url: str) -> None:

@@ -118,12 +118,17 @@ def test_dispatch_fills_free_capacity_least_loaded_first_and_the_rest_wait(
     assert [shards[n].state for n in range(1, 6)] == ["scheduled"] * 3 + ["pending"] * 2
     job_id, arguments, settings = idle.scheduled[0]
     assert job_id == "g-1-001-1" == shards[1].job_id
-    assert arguments == {"gallery": "g", "posts": "41-50", "shard": str(shards[1].shard_id)}
-    assert settings == {
-        "DOWNLOAD_DELAY": "0",
-        "DATABASE_URL": "postgresql://db/x",
-        "LOG_LEVEL": "INFO",
+    assert arguments == {
+        "gallery": "g",
+        "posts": "41-50",
+        "shard": str(shards[1].shard_id),
+        "crawl": shards[1].crawl_id,
     }
+    # The ledger's own database, whatever -s said, and never its password.
+    ledger_database = psycopg.conninfo.conninfo_to_dict(settings.pop("DATABASE_URL"))
+    assert "password" not in ledger_database
+    assert ledger_database["dbname"] == conn.info.dbname
+    assert settings == {"DOWNLOAD_DELAY": "0", "LOG_LEVEL": "INFO"}
     assert shards[1].attempts == 1
     assert "DATABASE_URL" not in shards[1].settings  # passed on, never recorded
 
@@ -178,7 +183,7 @@ def test_a_shard_is_claimed_once(conn: psycopg.Connection[Any]) -> None:
 
 def test_done_is_never_undone_by_a_failing_attempt(conn: psycopg.Connection[Any]) -> None:
     shard = new_crawl(conn, 1)[0]
-    assert ledger.mark_running(conn, shard.shard_id) == "pending"
+    assert ledger.mark_running(conn, shard.shard_id, shard.crawl_id) == "pending"
     ledger.report_progress(conn, shard.shard_id, 5, 7)
     assert (by_no(conn)[1].state, by_no(conn)[1].posts, by_no(conn)[1].comments) == (
         "running",
@@ -189,7 +194,7 @@ def test_done_is_never_undone_by_a_failing_attempt(conn: psycopg.Connection[Any]
     assert ledger.report_closed(conn, shard.shard_id, done=True, **closed)
     failing = {**closed, "reason": "shutdown", "exit_code": 1, "error": "cancelled"}
     assert not ledger.report_closed(conn, shard.shard_id, done=False, **failing)
-    assert ledger.mark_running(conn, shard.shard_id) == "done"
+    assert ledger.mark_running(conn, shard.shard_id, shard.crawl_id) == "done"
     stored = by_no(conn)[1]
     assert (stored.state, stored.posts, stored.comments, stored.close_reason) == (
         "done",
@@ -198,14 +203,15 @@ def test_done_is_never_undone_by_a_failing_attempt(conn: psycopg.Connection[Any]
         "finished",
     )
     assert stored.finished_at is not None and stored.started_at is not None
-    assert ledger.mark_running(conn, 999_999) is None
+    assert ledger.mark_running(conn, 999_999, shard.crawl_id) is None
+    assert ledger.mark_running(conn, shard.shard_id, "another-crawl") is None
 
 
 def test_a_failed_shard_can_still_be_finished_by_a_later_report(
     conn: psycopg.Connection[Any],
 ) -> None:
     shard = new_crawl(conn, 1)[0]
-    ledger.mark_running(conn, shard.shard_id)
+    ledger.mark_running(conn, shard.shard_id, shard.crawl_id)
     failing = {"reason": "shutdown", "exit_code": 1, "posts": 1, "comments": 0}
     assert ledger.report_closed(conn, shard.shard_id, done=False, error="cancelled", **failing)
     assert (by_no(conn)[1].state, by_no(conn)[1].error) == ("failed", "cancelled")
@@ -218,7 +224,9 @@ def test_requeue_only_moves_the_state_the_caller_saw(conn: psycopg.Connection[An
     shard = new_crawl(conn, 1)[0]
     ledger.claim(conn, shard, "http://a:6800", "job-1")
     seen = by_no(conn)[1]
-    ledger.mark_running(conn, shard.shard_id)  # the job started after the caller looked
+    ledger.mark_running(
+        conn, shard.shard_id, shard.crawl_id
+    )  # the job started after the caller looked
     assert not ledger.requeue(conn, seen, "vanished")
     running = by_no(conn)[1]
     assert ledger.requeue(conn, running, "vanished")

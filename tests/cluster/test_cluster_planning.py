@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from dccrawl.arguments import ArgumentError, parse_arguments
 from dccrawl.cluster.planning import (
     ShardPlan,
+    above,
     pages_to_probe,
     plan_list,
     plan_posts,
@@ -91,6 +92,23 @@ def test_list_shards_are_bounded_by_the_tops_of_their_first_pages() -> None:
     for plan in plans:
         parsed = parse_arguments(plan.arguments)
         assert parsed.mode == "list"
+
+
+def test_since_no_drops_the_shards_below_it_and_raises_the_lowest_bound() -> None:
+    tops = {p: 1000 - 100 * (p - 1) for p in range(1, 11)}
+    plans = plan_list(
+        first_page=1, last_page=10, gallery_last_page=10, shard_size=4, tops=tops,
+        list_num=100, base=BASE,
+    )  # fmt: skip
+    kept = above(plans, 450)
+    assert [(p.shard_no, p.arguments) for p in kept] == [
+        (1, {**BASE, "pages": "1-", "since_no": "600"}),
+        (2, {**BASE, "pages": "4-", "since_no": "450", "until_no": "600"}),
+    ]
+    assert [(p.post_first, p.post_last) for p in kept] == [(601, None), (451, 600)]
+    assert above(plans, 2000)[0].arguments["since_no"] == "2000"  # the newest shard stays
+    for plan in kept:
+        assert parse_arguments(plan.arguments).since_no == int(plan.arguments["since_no"])
 
 
 def test_a_page_range_inside_the_gallery_is_bounded_at_both_ends() -> None:

@@ -134,3 +134,30 @@ def test_unknown_arguments_are_refused() -> None:
     out = _cli("dburl", "--nope", env=_env(DATABASE_URL="postgresql://u@h/db"))
     assert out.returncode == 2
     assert "unrecognized arguments" in out.stderr
+
+
+def test_psql_on_a_fresh_database_finds_the_schema(database_url: str) -> None:
+    """No ``migrate`` first: psql (and dburl) bring the schema up to date themselves."""
+    env = _env(DATABASE_URL=database_url)
+    psql = _cli("psql", "--", "-At", "-c", "SELECT count(*) FROM posts", env=env)
+    assert psql.returncode == 0, psql.stderr
+    assert psql.stdout.strip() == "0"
+    assert "applied 0001_initial" in psql.stderr
+
+
+def test_a_job_url_without_password_takes_the_nodes_own_for_the_same_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://crawler:s3cret@db.internal:5432/dccrawl")
+    same = resolve_database(
+        Settings({"DATABASE_URL": "host=db.internal dbname=dccrawl user=crawler"})
+    )
+    assert psycopg.conninfo.conninfo_to_dict(same.url)["password"] == "s3cret"
+    other = resolve_database(
+        Settings({"DATABASE_URL": "host=db.internal dbname=other user=crawler"})
+    )
+    assert "password" not in psycopg.conninfo.conninfo_to_dict(other.url)
+    given = resolve_database(
+        Settings({"DATABASE_URL": "postgresql://crawler:x@db.internal/dccrawl"})
+    )
+    assert psycopg.conninfo.conninfo_to_dict(given.url)["password"] == "x"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from dccrawl.db.connect import DatabaseTarget
-from dccrawl.db.redact import redact
+from dccrawl.db.redact import redact, same_server, without_password
 
 SECRET = "s3cr3t"
 
@@ -61,3 +62,17 @@ def test_database_target_never_shows_the_password() -> None:
     assert SECRET not in target.describe()
     assert SECRET not in repr(target)
     assert SECRET not in str(target)
+
+
+def test_without_password_keeps_everything_else() -> None:
+    out = without_password("postgresql://u:secret@h:5433/db?sslmode=require&password=p2")
+    assert psycopg.conninfo.conninfo_to_dict(out) == {
+        "user": "u", "host": "h", "port": "5433", "dbname": "db", "sslmode": "require",
+    }  # fmt: skip
+    assert "password" not in without_password("host=h password='a b' dbname=d")
+
+
+def test_same_server_compares_host_port_database_and_user_only() -> None:
+    assert same_server("postgresql://u:x@h/db", "host=h dbname=db user=u password=y")
+    assert not same_server("postgresql://u@h/db", "postgresql://u@h/other")
+    assert not same_server("postgresql://u@h:5432/db", "postgresql://u@h:5433/db")
