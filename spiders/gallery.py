@@ -191,6 +191,8 @@ class GallerySpider(scrapy.Spider):
         self.kind: str | None = arguments.kind
         # The arguments as given (set by from_crawler): a JOBDIR records them.
         self.raw_arguments: dict[str, Any] = {}
+        # scrapyd's job id (its _job argument), for the shard ledger; None outside scrapyd.
+        self.job_id: str | None = None
         # Post numbers whose view page was requested in this job: pagination
         # shifts show the same row twice; one view request is enough.
         self._requested_posts: set[int] = set()
@@ -225,6 +227,7 @@ class GallerySpider(scrapy.Spider):
         spider = cls(arguments, base_url)
         spider._set_crawler(crawler)
         spider.raw_arguments = {k: v for k, v in kwargs.items() if k != "_job"}
+        spider.job_id = str(kwargs["_job"]) if kwargs.get("_job") else None
         crawler.signals.connect(spider._restore_state, signal=signals.spider_opened)
         crawler.signals.connect(spider._block_stopped, signal=crawl_stopped_by_block)
         # Which files the media pipeline downloads: the argument, else the setting.

@@ -275,21 +275,33 @@ def cancel(conn: psycopg.Connection[Any], shard: Shard, why: str) -> bool:
 # --- what a running job reports (dccrawl/extensions/shard.py) -------------------------
 
 
-def mark_running(conn: psycopg.Connection[Any], shard_id: int, crawl_id: str) -> str | None:
+# What mark_running answers for a job that is not the shard's latest attempt.
+SUPERSEDED = "superseded"
+
+
+def mark_running(
+    conn: psycopg.Connection[Any], shard_id: int, crawl_id: str, job_id: str | None = None
+) -> str | None:
     """The spider opened: ``running``. Returns the state before; None if this database
     holds no shard ``shard_id`` of crawl ``crawl_id`` (then nothing is changed).
 
     A shard already ``done`` (or ``cancelled``) stays so: the job is a stray duplicate (or
-    was cancelled), which the caller refuses to run.
+    was cancelled), which the caller refuses to run. A job (scrapyd's ``_job``) that is not
+    the shard's latest attempt gets :data:`SUPERSEDED` and changes nothing: the shard was
+    sent again since (a re-sent shard whose old job turned up after all).
     """
     with conn.transaction():
         row = conn.execute(
-            "SELECT state FROM crawl_shards WHERE shard_id = %s AND crawl_id = %s FOR UPDATE",
+            "SELECT state, job_id FROM crawl_shards WHERE shard_id = %s AND crawl_id = %s "
+            "FOR UPDATE",
             (shard_id, crawl_id),
         ).fetchone()
         if row is None:
             return None
-        before = str(row["state"] if isinstance(row, Mapping) else row[0])
+        values = row if not isinstance(row, Mapping) else (row["state"], row["job_id"])
+        before, latest = str(values[0]), values[1]
+        if job_id is not None and latest is not None and latest != job_id:
+            return SUPERSEDED
         if before not in ("done", "cancelled"):
             conn.execute(
                 """
@@ -304,15 +316,20 @@ def mark_running(conn: psycopg.Connection[Any], shard_id: int, crawl_id: str) ->
 
 
 def report_progress(
-    conn: psycopg.Connection[Any], shard_id: int, posts: int, comments: int
+    conn: psycopg.Connection[Any],
+    shard_id: int,
+    posts: int,
+    comments: int,
+    job_id: str | None = None,
 ) -> None:
-    """A running job's counts so far (and a heartbeat)."""
+    """A running job's counts so far (and a heartbeat); only the shard's latest attempt's."""
     conn.execute(
         """
         UPDATE crawl_shards SET posts = %s, comments = %s, reported_at = now()
         WHERE shard_id = %s AND state = 'running'
+          AND (%s::text IS NULL OR job_id IS NULL OR job_id = %s)
         """,
-        (posts, comments, shard_id),
+        (posts, comments, shard_id, job_id, job_id),
     )
 
 
@@ -326,10 +343,15 @@ def report_closed(
     posts: int,
     comments: int,
     error: str | None,
+    job_id: str | None = None,
 ) -> bool:
     """The spider closed: ``done`` (with its counts) or ``failed``.
 
-    A failure never undoes ``done``; returns False when it would have.
+    A failure never undoes ``done``, and only the shard's latest attempt (``job_id``, when
+    known) reports one, while the shard is in flight: an older attempt that fails after the
+    shard was sent again, or put back to ``pending`` (``resume``, ``resume
+    --include-cancelled``), must not mark it failed. ``done`` wins from any attempt (its whole range was
+    stored). Returns False when nothing was recorded.
     """
     cur = conn.execute(
         """
@@ -337,7 +359,9 @@ def report_closed(
         SET state = %(state)s, close_reason = %(reason)s, exit_code = %(code)s,
             posts = %(posts)s, comments = %(comments)s, error = %(error)s,
             reported_at = now(), finished_at = now()
-        WHERE shard_id = %(id)s AND (%(done)s OR state <> 'done')
+        WHERE shard_id = %(id)s
+          AND (%(done)s OR (state IN ('scheduled', 'running', 'failed')
+                            AND (%(job)s::text IS NULL OR job_id IS NULL OR job_id = %(job)s)))
         """,
         {
             "state": "done" if done else "failed",
@@ -348,6 +372,7 @@ def report_closed(
             "error": None if done else error,
             "id": shard_id,
             "done": done,
+            "job": job_id,
         },
     )
     return cur.rowcount == 1

@@ -93,6 +93,7 @@ class ShardReporter:
         self.interval = crawler.settings.getfloat("DCCRAWL_SHARD_REPORT_INTERVAL", 10.0)
         self.shard_id: int | None = None
         self.crawl_id: str | None = None
+        self.job_id: str | None = None  # scrapyd's job id (its _job argument), if any
         self.url: str | None = None
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -125,6 +126,8 @@ class ShardReporter:
             self._refuse(f"shard={shard!r} is not a shard id (a whole number from the ledger)")
         self.shard_id = int(shard)
         self.crawl_id = crawl_of(spider)
+        job = getattr(spider, "job_id", None)
+        self.job_id = str(job) if job else None
         if self.crawl_id is None:  # (the spider's arguments require it: never here)
             self._refuse(f"shard {shard} was given without its crawl id (-a crawl=ID)")
         before, problem = await maybe_deferred_to_future(
@@ -138,7 +141,7 @@ class ShardReporter:
         try:
             self.url = resolve_database(self.crawler.settings).url
             with ledger.connect(self.url) as conn:
-                return ledger.mark_running(conn, self.shard_id, self.crawl_id), None
+                return ledger.mark_running(conn, self.shard_id, self.crawl_id, self.job_id), None
         except psycopg.Error as error:
             return None, redact(str(error))
 
@@ -161,6 +164,11 @@ class ShardReporter:
             self._refuse(
                 f"Shard {self.shard_id} of crawl {self.crawl_id} is already done (an earlier "
                 "attempt finished it); not crawling it again"
+            )
+        if before == ledger.SUPERSEDED:
+            self._refuse(
+                f"Shard {self.shard_id} of crawl {self.crawl_id} was sent again since this job "
+                f"({self.job_id}) was: an older attempt; not crawling"
             )
         if before == "cancelled":
             self._refuse(
@@ -195,7 +203,7 @@ class ShardReporter:
         try:
             url = self.url or resolve_database(self.crawler.settings).url
             with ledger.connect(url) as conn:
-                ledger.report_progress(conn, self.shard_id, posts, comments)
+                ledger.report_progress(conn, self.shard_id, posts, comments, self.job_id)
         except psycopg.Error as error:
             logger.warning(
                 "Shard %d: progress not recorded (%s)", self.shard_id, redact(str(error))
@@ -227,6 +235,7 @@ class ShardReporter:
                     posts=outcome.posts,
                     comments=outcome.comments,
                     error=f"crawl {outcome.explanation} (close reason {outcome.reason})",
+                    job_id=self.job_id,
                 )
         except psycopg.Error as error:
             logger.error(

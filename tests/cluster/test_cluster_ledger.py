@@ -299,3 +299,23 @@ def test_progress_counts_states_and_estimates_the_end(conn: psycopg.Connection[A
     assert "running (lost)" in shard_table(rows, {rows[1].shard_id})
     all_done = [replace(r, state="done") for r in rows]
     assert summarize(all_done, now).done
+
+
+def test_an_older_attempt_neither_starts_nor_fails_the_latest(
+    conn: psycopg.Connection[Any],
+) -> None:
+    """A shard re-sent as job-2 while job-1 still ran (cancelled, or thought lost): job-1's
+    start and failure change nothing; a finished range wins from any attempt."""
+    shard = new_crawl(conn, 1)[0]
+    ledger.claim(conn, shard, "http://a:6800", "job-2")
+    assert ledger.mark_running(conn, shard.shard_id, shard.crawl_id, "job-1") == "superseded"
+    assert by_no(conn)[1].state == "scheduled"
+    assert ledger.mark_running(conn, shard.shard_id, shard.crawl_id, "job-2") == "scheduled"
+    ledger.report_progress(conn, shard.shard_id, 99, 99, "job-1")
+    assert (by_no(conn)[1].posts, by_no(conn)[1].comments) == (0, 0)
+    failing = {"reason": "shutdown", "exit_code": 1, "posts": 1, "comments": 0, "error": "x"}
+    assert not ledger.report_closed(conn, shard.shard_id, done=False, job_id="job-1", **failing)
+    assert by_no(conn)[1].state == "running"
+    finished = {"reason": "finished", "exit_code": 0, "posts": 5, "comments": 0, "error": None}
+    assert ledger.report_closed(conn, shard.shard_id, done=True, job_id="job-1", **finished)
+    assert by_no(conn)[1].state == "done"
