@@ -350,8 +350,8 @@ def report_closed(
     A failure never undoes ``done``, and only the shard's latest attempt (``job_id``, when
     known) reports one, while the shard is in flight: an older attempt that fails after the
     shard was sent again, or put back to ``pending`` (``resume``, ``resume
-    --include-cancelled``), must not mark it failed. ``done`` wins from any attempt (its whole range was
-    stored). Returns False when nothing was recorded.
+    --include-cancelled``), must not mark it failed. ``done`` wins from any attempt (its
+    whole range was stored). Returns False when nothing was recorded.
     """
     cur = conn.execute(
         """
