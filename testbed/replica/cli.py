@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from .blocks import BLOCK_SHAPES, BlockRule
 from .clock import default_now, parse_now
+from .drift import DESCRIPTIONS, DRIFTS
 from .options import EVENT_CLOCKS, GallerySpec, ReplicaOptions, parse_fault, parse_fault_kinds
 
 
@@ -46,6 +47,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="each generated gallery's big post gets exactly N comments (default 101..300)",
+    )
+
+
+def _drift(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--drift NAME`` (drift.py), after every older option: the help only grows."""
+    parser.add_argument(
+        "--drift",
+        action="append",
+        default=[],
+        choices=DRIFTS,
+        metavar="NAME",
+        help=f"{what} (repeatable; default none): "
+        + "; ".join(f"{name}: {text}" for name, text in DESCRIPTIONS.items()),
     )
 
 
@@ -157,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="this share of pages answers an empty 200 every time, until POST /_replica/heal"
         " (which also ends blocks and stops new ones); /_replica/stats lists those served",
     )
+    _drift(serve, "serve pages changed as a site redesign would, one thing per NAME")
     truth = sub.add_parser("truth", help="print the data the server would serve, as JSON lines")
     _common(truth)
     truth.add_argument(
@@ -173,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print instead what changed from epoch FROM to --epoch: one JSON line per gallery"
         " (new and deleted posts, new and deleted comments, changed counts, edits)",
     )
+    _drift(truth, "accepted as serve takes it; the truth printed stays what the site holds")
     return parser
 
 
@@ -234,6 +250,7 @@ def options_from(args: argparse.Namespace) -> ReplicaOptions:
         withhold_comment_page=withhold,
         broken_pages=_broken_rate(getattr(args, "broken_pages", 0.0)),
         big_thread=args.big_thread,
+        drift=frozenset(args.drift),
     )
 
 

@@ -7,6 +7,7 @@ does, so a parser must tell the post header (``data-loc="view"``) from list cell
 from __future__ import annotations
 
 from . import chrome, rows
+from .drift import SITE_DESIGN, Design
 from .gallery import GalleryState
 from .markup import SITE, esc, list_path, qs
 from .query import Listing, ListQuery, resolve
@@ -96,7 +97,10 @@ def link_params(query: ListQuery, listing: Listing) -> list[tuple[str, str]]:
     return [*query.base_params(), ("page", str(listing.page))]
 
 
-def table(state: GalleryState, query: ListQuery, listing: Listing) -> str:
+def table(
+    state: GalleryState, query: ListQuery, listing: Listing, design: Design = SITE_DESIGN
+) -> str:
+    """The list table; ``design``: a drifted site's row, writer and date markup (drift.py)."""
     config = state.config
     params = link_params(query, listing)
     body: list[str] = []
@@ -105,32 +109,37 @@ def table(state: GalleryState, query: ListQuery, listing: Listing) -> str:
     if first and config.survey:
         survey = source.survey_row()
         if survey:
-            body.append(rows.survey_row(config, *survey))
+            body.append(rows.survey_row(config, *survey, design=design))
     if not query.is_search:  # notices are pinned at the top of every page of a listing
         for no in state.notices():
-            body.append(rows.post_row(config, state.post(no), params, state.now))
+            body.append(rows.post_row(config, state.post(no), params, state.now, design))
     if config.ad_rows:
-        body.append(rows.ad_row(config, listing.page))
+        body.append(rows.ad_row(config, listing.page, design))
     for no in listing.numbers:
-        body.append(rows.post_row(config, state.post(no), params, state.now))
+        body.append(rows.post_row(config, state.post(no), params, state.now, design))
     if first and config.news_row:
         news = source.news_row()
         if news:
-            body.append(rows.news_row(config, *news))
+            body.append(rows.news_row(config, *news, design=design))
     empty = " empty" if not listing.numbers and query.is_search else ""
     subject_col = '<col style="width:7%">' if config.heads else ""
     subject_th = '<th scope="col" class="gall_subject">말머리</th>' if config.heads else ""
+    opening, closing = "", ""
+    if design.list_container:
+        opening, closing = f'<div class="{design.list_container}">\n', "</div>\n"
     return (
         '<div class="gall_listwrap list">\n'
+        f"{opening}"
         f'<table class="gall_list{empty}">\n<caption>{esc(config.name)} 갤러리 리스트</caption>\n'
         f'<colgroup><col style="width:7%">{subject_col}<col><col style="width:18%">'
         '<col style="width:6%"><col style="width:6%"><col style="width:6%"></colgroup>\n'
         '<thead><tr><th scope="col" class="gall_num">번호</th>'
         f'{subject_th}<th scope="col" class="gall_tit">제목</th>'
-        '<th scope="col" class="gall_writer">글쓴이</th><th scope="col" class="gall_date">작성일'
+        f'<th scope="col" class="{design.writer_class}">글쓴이</th>'
+        '<th scope="col" class="gall_date">작성일'
         '</th><th scope="col" class="gall_count">조회</th>'
         '<th scope="col" class="gall_recommend">추천</th></tr></thead>\n'
-        f'<tbody class="listwrap2">\n{"".join(body)}</tbody>\n</table>\n</div>\n'
+        f'<tbody class="listwrap2">\n{"".join(body)}</tbody>\n</table>\n{closing}</div>\n'
     )
 
 
@@ -196,11 +205,22 @@ KAKAO_TRAP = (
 )
 
 
-def hidden_inputs(state: GalleryState, query: ListQuery, listing: Listing, token: str) -> str:
+def hidden_inputs(
+    state: GalleryState,
+    query: ListQuery,
+    listing: Listing,
+    token: str,
+    design: Design = SITE_DESIGN,
+) -> str:
+    """The page's hidden inputs (``#e_s_n_o`` left out where the design has none)."""
     config = state.config
     current = "&" + qs(link_params(query, listing))
-    return (
+    esno = (
         f'<input type="hidden" name="e_s_n_o" id="e_s_n_o" value="{token}">\n'
+        if design.esno_input
+        else ""
+    )
+    rest = (
         f'<input type="hidden" id="gallery_id" name="gallery_id" value="{config.id}">\n'
         f'<input type="hidden" id="list_url" value="{SITE}{list_path(config.kind)}">\n'
         f'<input type="hidden" id="gallery_name" value="{esc(config.name)}">\n'
@@ -211,12 +231,15 @@ def hidden_inputs(state: GalleryState, query: ListQuery, listing: Listing, token
         f'<input type="hidden" id="list_num" value="{query.list_num}">\n'
         f'<input type="hidden" id="search_head" value="{query.head_id or ""}">\n'
     )
+    return esno + rest
 
 
-def list_block(state: GalleryState, query: ListQuery, listing: Listing) -> str:
+def list_block(
+    state: GalleryState, query: ListQuery, listing: Listing, design: Design = SITE_DESIGN
+) -> str:
     """Table, write button, paging and search form (list pages and below posts)."""
     return (
-        table(state, query, listing)
+        table(state, query, listing, design)
         + '<div class="list_bottom_btnbox"><div class="fr"><button type="button" '
         'class="btn_lightpurple font_white btn_write" onclick="writeCheck()">글쓰기</button>'
         "</div></div>\n"
@@ -226,7 +249,7 @@ def list_block(state: GalleryState, query: ListQuery, listing: Listing) -> str:
     )
 
 
-def render(state: GalleryState, query: ListQuery, token: str) -> str:
+def render(state: GalleryState, query: ListQuery, token: str, design: Design = SITE_DESIGN) -> str:
     config = state.config
     listing = resolve(state, query)
     canonical = f"{SITE}{list_path(config.kind)}?id={config.id}"
@@ -235,11 +258,11 @@ def render(state: GalleryState, query: ListQuery, token: str) -> str:
         chrome.head(title, f"{config.name} 갤러리 - 디시인사이드 커뮤니티", canonical)
         + chrome.top(config)
         + head_tabs(state, query)
-        + list_block(state, query, listing)
+        + list_block(state, query, listing, design)
         + "</section>\n"
         + chrome.sidebar()
         + "</main>\n"
         + chrome.footer()
-        + hidden_inputs(state, query, listing, token)
+        + hidden_inputs(state, query, listing, token, design)
         + chrome.tail_scripts("list")
     )

@@ -40,12 +40,13 @@ def writer_data_attrs(writer: Writer, loc: str) -> str:
     )
 
 
-def writer_inner(writer: Writer) -> str:
-    """The visible inside of a list cell or the view header's name part."""
+def writer_inner(writer: Writer, nick_class: str = "nickname") -> str:
+    """The visible inside of a list cell or the view header's name part; ``nick_class``
+    names the name span (``drift.Design.nick_class``)."""
     nick = esc(writer.nick)
     if writer.kind == "anon":
         return (
-            f'<span class="nickname" title="{nick}"><em>{nick}</em></span>'
+            f'<span class="{nick_class}" title="{nick}"><em>{nick}</em></span>'
             f'<span class="ip">({esc(writer.ip or "")})</span>'
         )
     if writer.kind == "operator":
@@ -53,7 +54,7 @@ def writer_inner(writer: Writer) -> str:
     if writer.kind == "brand":
         return f"<b>{nick}</b>"
     return (
-        f'<span class="nickname in" title="{nick}" style=""><em>{nick}</em></span>'
+        f'<span class="{nick_class} in" title="{nick}" style=""><em>{nick}</em></span>'
         f'<a class="writer_nikcon ">{icon_img(writer)}</a>'
     )
 

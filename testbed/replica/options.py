@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from .blocks import BlockRule
 from .clock import default_now
+from .drift import DRIFTS
 
 KINDS = ("major", "minor", "mini", "person")
 SEED_GALLERY_ID = "seed"
@@ -156,8 +157,14 @@ class ReplicaOptions:
     # pages by gallery, post and page) that answer an empty 200 to every request, until
     # POST /_replica/heal. The kinds --fault-only names, if given. 0: none.
     broken_pages: float = 0.0
+    # Site redesigns (drift.py, ``--drift NAME``): each name changes one thing of the served
+    # pages or comment JSON the way a redesign would. Served pages only: never the data,
+    # never ``truth``. Empty: the site as captured.
+    drift: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        if not set(self.drift) <= set(DRIFTS):
+            raise ValueError(f"drifts must be among {DRIFTS}: {sorted(self.drift)}")
         if self.fault_kinds is not None and not set(self.fault_kinds) <= set(REQUEST_KINDS):
             raise ValueError(f"fault kinds must be among {REQUEST_KINDS}: {self.fault_kinds}")
         if self.event_clock not in EVENT_CLOCKS:

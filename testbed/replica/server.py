@@ -34,6 +34,7 @@ from . import (
 )
 from .activity import Timeline
 from .blocks import Blocker
+from .drift import design
 from .faults import FaultPlan, RateLimiter
 from .gallery import GalleryState
 from .hashing import unit
@@ -160,6 +161,8 @@ class Replica:
         self.by_epoch: dict[int, Galleries] = {}
         self.states: Galleries = self.galleries_at(self.epoch)
         self.token = esno_token(options.seed)
+        # The markup served (--drift: a redesigned site's; drift.py); never the data.
+        self.design = design(options.drift)
         self.stats = Stats()
         self.faults = FaultPlan(options.seed, options.faults)
         self.limiter = RateLimiter(options.rate_limit) if options.rate_limit else None
@@ -424,7 +427,7 @@ class Replica:
             query = ListQuery.from_params(request.query)
             key = (state.config.key, self.epoch, state.version, query)
             body = self.list_pages.get_or(
-                key, lambda: list_page.render(state, query, self.token).encode()
+                key, lambda: list_page.render(state, query, self.token, self.design).encode()
             )
             return _html(body)
 
@@ -462,10 +465,15 @@ class Replica:
         def make_post() -> tuple[bytes, bytes, bytes]:
             post, body = state.post(no), state.body(no)
             count = not self.options.view_no_comment_count
+            look = self.design
             return (
                 view_page.page_head(state, post, body).encode(),
-                view_page.post_part(state, post, body, media_base, comment_count=count).encode(),
-                view_page.hidden_inputs(state, post, self.token, comment_count=count).encode(),
+                view_page.post_part(
+                    state, post, body, media_base, comment_count=count, design=look
+                ).encode(),
+                view_page.hidden_inputs(
+                    state, post, self.token, comment_count=count, design=look
+                ).encode(),
             )
 
         meta, part, hidden = self.post_parts.get_or((gid, self.epoch, no, media_base), make_post)
@@ -473,7 +481,9 @@ class Replica:
         query = ListQuery(page=page)
         block = self.list_blocks.get_or(
             (gid, self.epoch, state.version, page),
-            lambda: list_page.list_block(state, query, list_page.resolve(state, query)).encode(),
+            lambda: list_page.list_block(
+                state, query, list_page.resolve(state, query), self.design
+            ).encode(),
         )
         return b"".join(
             (meta, self.head_rest, top, part, block, self.view_tail, hidden, self.view_scripts)
@@ -523,7 +533,7 @@ class Replica:
                 end_link=not self.options.comment_pager_no_end,
                 withhold=page == self.options.withhold_comment_page,
             )
-            return comments_json.encode(data)
+            return comments_json.encode(self.design.comment_rows(data))
 
         body = self.comment_pages.get_or(key, make) if state.status(no) == "live" else make()
         return web.Response(body=body, content_type="application/json", charset="utf-8")

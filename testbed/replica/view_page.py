@@ -7,7 +7,10 @@ cached parts: the post part per post, the list block per list page, chrome per g
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from . import body_html, chrome, clock
+from .drift import SITE_DESIGN, Design, ago_text
 from .gallery import GalleryState
 from .markup import SITE, esc, view_path, writer_data_attrs, writer_inner
 from .model import Body, GalleryConfig, Post
@@ -23,10 +26,21 @@ def head_text(config: GalleryConfig, post: Post) -> str | None:
     return head.label if head else None
 
 
-def header(config: GalleryConfig, post: Post, *, comment_count: bool = True) -> str:
+def header(
+    config: GalleryConfig,
+    post: Post,
+    *,
+    comment_count: bool = True,
+    design: Design = SITE_DESIGN,
+    now: datetime | None = None,
+) -> str:
     """The post's header; ``comment_count=False`` leaves the 댓글 N counter out
-    (``--view-no-comment-count``: a page whose counters did not render)."""
+    (``--view-no-comment-count``: a page whose counters did not render). ``design``: a
+    drifted site's writer class and date (a relative date counts back from ``now``)."""
     head = head_text(config, post)
+    date_text = clock.view_text(post.created)
+    if design.relative_view_date:
+        date_text = ago_text(post.created, now or post.created)
     count = (
         f'<span class="gall_comment"><a href="#focus_cmt">댓글 {post.comment_count}</a></span>\n'
         if comment_count
@@ -37,10 +51,10 @@ def header(config: GalleryConfig, post: Post, *, comment_count: bool = True) -> 
         '<div class="view_content_wrap">\n<header>\n<div class="gallview_head clear ub-content">\n'
         f'<h3 class="title ub-word">{headtext}<span class="title_subject">{esc(post.title)}</span>'
         '<span class="title_device"></span></h3>\n'
-        f'<div class="gall_writer ub-writer" {writer_data_attrs(post.writer, "view")}>\n'
-        f'<div class="fl">\n{writer_inner(post.writer)}\n'
-        f'<span class="gall_date" title="{clock.title_attr(post.created)}">'
-        f"{clock.view_text(post.created)}</span>\n</div>\n"
+        f'<div class="{design.writer_class} ub-writer" {writer_data_attrs(post.writer, "view")}>\n'
+        f'<div class="fl">\n{writer_inner(post.writer, design.nick_class)}\n'
+        f'<span class="gall_date" {design.date_attr}="{clock.title_attr(post.created)}">'
+        f"{date_text}</span>\n</div>\n"
         '<div class="fr">\n<span class="gall_scrap">'
         '<button type="button" class="sp_scrap viewscrap"'
         ' onclick="scrapPost()">스크랩</button></span>\n'
@@ -99,14 +113,16 @@ def post_part(
     media_base: str | None = None,
     *,
     comment_count: bool = True,
+    design: Design = SITE_DESIGN,
 ) -> str:
     """Everything specific to one post (cached per post by the server); image and
     attachment URLs on the replica's own host ``media_base`` when given (``--media``);
-    no comment count in the header with ``comment_count=False``."""
+    no comment count in the header with ``comment_count=False``; the header in a drifted
+    site's ``design`` (drift.py)."""
     config = state.config
     return (
         "<article>\n"
-        + header(config, post, comment_count=comment_count)
+        + header(config, post, comment_count=comment_count, design=design, now=state.now)
         + '<div class="gallview_contents">\n<div class="inner clear">\n'
         + '<div class="writing_view_box">'
         + body_html.write_div(body, media_base)
@@ -132,18 +148,28 @@ def page_head(state: GalleryState, post: Post, body: Body) -> str:
 
 
 def hidden_inputs(
-    state: GalleryState, post: Post, token: str, *, comment_count: bool = True
+    state: GalleryState,
+    post: Post,
+    token: str,
+    *,
+    comment_count: bool = True,
+    design: Design = SITE_DESIGN,
 ) -> str:
     """The inputs and script the comment XHR reads; ``comment_count=False`` leaves
-    ``#comment_cnt`` out too, so that no input a crawler reads holds the count either."""
+    ``#comment_cnt`` out too, so that no input a crawler reads holds the count either;
+    ``#e_s_n_o`` is left out where the ``design`` has none (``--drift no-esno``)."""
     config = state.config
     count = (
         f'<input type="hidden" id="comment_cnt" name="comment_cnt" value="{post.comment_count}">\n'
         if comment_count
         else ""
     )
-    return (
+    esno = (
         f'<input type="hidden" id="e_s_n_o" name="e_s_n_o" value="{token}">\n'
+        if design.esno_input
+        else ""
+    )
+    rest = (
         f'<input type="hidden" id="_GALLTYPE_" name="_GALLTYPE_" value="{config.galltype}">\n'
         '<input type="hidden" id="board_type" name="board_type" value="">\n'
         '<input type="hidden" id="secret_article_key" name="secret_article_key" value="">\n'
@@ -157,3 +183,4 @@ def hidden_inputs(
         f"$(document).data('comment_id', '{config.id}'); "
         f"$(document).data('comment_no', '{post.no}');</script>\n"
     )
+    return esno + rest
