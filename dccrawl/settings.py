@@ -137,11 +137,24 @@ DCCRAWL_RENDER_TIMEOUT = 20.0
 # --- Items ------------------------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.dedup.DuplicateFilterPipeline": 100,
+    # Stops a crawl whose items lose a field (the site's markup changed), before storing
+    # more than a window of them (dccrawl/quality.py).
+    "pipelines.quality.FieldCoveragePipeline": 200,
     "pipelines.postgres.PostgresPipeline": 300,
     # After postgres, so a post is buffered for writing before its files download.
     # Loaded only when media is on (-a media=1|all or DCCRAWL_MEDIA), else skipped.
     "pipelines.media.PostMediaPipeline": 400,
 }
+# Data-quality checks (dccrawl/quality.py): the least share of live posts / comments that
+# must carry each field ({"post.created_at": 1.0, ...} over the defaults; 0 turns one off),
+# checked after the first window of posts and then every window of items.
+DCCRAWL_COVERAGE: dict[str, float] = {}
+DCCRAWL_COVERAGE_FIRST_WINDOW = 100
+DCCRAWL_COVERAGE_WINDOW = 1000
+# Pages of one kind that no longer parse (view pages without the comment token, comment
+# pages whose rows the parser cannot read) before the crawl stops as drift; a list page
+# with no rows stops it at once (the listing would end there).
+DCCRAWL_DRIFT_PAGES = 3
 # PostgreSQL server for the pipeline; also read from the environment variable
 # of the same name. Unset: an embedded PostgreSQL (pgserver) under
 # DCCRAWL_EMBEDDED_DIR is started and used.

@@ -94,3 +94,7 @@ REFRESH_CHECKS = "dccrawl/refresh/deletion_checks"  # stored posts in the horizo
 REFRESH_DELETED = "dccrawl/refresh/deleted"  # of those, found deleted (is_deleted set)
 REFRESH_IN_HORIZON = "dccrawl/refresh/stored_in_horizon"  # stored live posts in the horizon
 REFRESH_SAVED = "dccrawl/refresh/requests_saved"  # a full re-crawl's requests minus these
+# Data quality (dccrawl/quality.py, pipelines/quality.py, the spider's page checks).
+COVERAGE = "dccrawl/quality/coverage"  # prefix: share of checked items carrying a field
+DRIFT = "dccrawl/quality/drift"  # what stopped the crawl: post.FIELD, comment.FIELD or a page kind
+DRIFT_PAGES = "dccrawl/quality/drift_pages"  # prefix: pages that no longer parse, by kind

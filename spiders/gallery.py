@@ -208,6 +208,8 @@ class GallerySpider(scrapy.Spider):
         self._recorded: set[tuple[str, str]] = set()
         # A block outlasted the limit (no JOBDIR): no new request; where we were is recorded.
         self._stopped_by_block = False
+        # Pages stopped parsing (_page_drift): the crawl is closing, said once.
+        self._drifted = False
         # Refresh mode (dccrawl/refresh.py): the stored posts' reader, the stored live posts
         # of the horizon, the post numbers the list showed, whether every list page down to
         # the horizon was read, and what a full re-crawl of the rows read would have cost.
@@ -259,6 +261,30 @@ class GallerySpider(scrapy.Spider):
         assert self.crawler.stats is not None
         logger.error("%s", message)
         self.crawler.stats.set_value(S.USAGE_ERROR, message)
+
+    def _page_drift(self, page_kind: str, why: str, url: str, *, at_once: bool = False) -> None:
+        """A page of ``page_kind`` parsed into nothing usable, the way a redesign of the site
+        makes it: count it; the ``DCCRAWL_DRIFT_PAGES``-th (or with ``at_once``, the first)
+        stops the crawl (exit 1) with one line naming the page kind and a page that shows
+        it, rather than crawling on storing holes (``dccrawl/quality.py`` does the same for
+        fields)."""
+        if self._drifted:
+            return  # the crawl is stopping already: one line says why
+        key = f"{S.DRIFT_PAGES}/{page_kind}"
+        self._count(key)
+        if not at_once and self._count_value(key) < self.settings.getint("DCCRAWL_DRIFT_PAGES", 3):
+            logger.warning("%s page %s: %s", page_kind, url, why)
+            return
+        message = (
+            f"the site's markup seems to have changed: {page_kind} pages no longer parse "
+            f"({why}); e.g. {url}; the crawl stops so as not to store more of it"
+        )
+        logger.error("Crawl stopped: %s", message)
+        self._drifted = True
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value(S.FAILED_REASON, f"drift: {message}")
+        self.crawler.stats.set_value(S.DRIFT, f"page.{page_kind}")
+        raise CloseSpider("drift")
 
     def _give_up(
         self,
@@ -595,6 +621,7 @@ class GallerySpider(scrapy.Spider):
         except PageError as error:
             yield from self._list_lost(response.request, f"unparseable list page ({error.reason})")
             return
+        self._check_list_rows(page, response)
         yield self._done("list", _path(response.url))
         self._count(S.LIST_RECHECKS if response.meta["recheck"] else S.LIST_PAGES)
         for kind in page.row_kinds if not response.meta["recheck"] else ():
@@ -658,6 +685,7 @@ class GallerySpider(scrapy.Spider):
             ):
                 yield output
             return
+        self._check_list_rows(page, response)
         yield self._done("list", _path(response.url))
         self._count(S.LIST_PAGES)
         listed_at = datetime.now(KST)
@@ -800,6 +828,19 @@ class GallerySpider(scrapy.Spider):
             S.count(stats, S.REFRESH_DELETED),
             requests,
             full,
+        )
+
+    def _check_list_rows(self, page: lists.ListPage, response: Response) -> None:
+        """A whole list page (not the empty-result table) whose pager goes on past it but
+        that shows no post row: the rows moved into markup the parser does not know."""
+        number = response.meta.get("page", 1)
+        if page.rows or page.notices or page.is_empty or (page.last_page or 0) <= number:
+            return
+        self._page_drift(
+            "list",
+            f"list page {number} of {page.last_page} shows no post row",
+            response.url,
+            at_once=True,
         )
 
     def _list_lost(self, request: Request | None, why: str) -> Iterator[PageFailure | Request]:
@@ -977,6 +1018,8 @@ class GallerySpider(scrapy.Spider):
                 list_row=self._list_row_of(response.meta),
             )
             return
+        if self.args.comments and not view.context.e_s_n_o:
+            self._page_drift("view", "no e_s_n_o input: the comment endpoint's token", response.url)
         with_media = self.media != "off"
         loader = PostLoader(
             item=MediaPost() if with_media else None,
@@ -1170,6 +1213,12 @@ class GallerySpider(scrapy.Spider):
                 f"the comment endpoint answered no comments but a count of {page.total_count}",
             )
             return
+        if page.raw_rows and not page.comments and (page.total_count or 0) > 0:
+            self._page_drift(
+                "comments",
+                f"{page.raw_rows} row(s), none with a comment the parser can read",
+                self._view_url(post_no),
+            )
         if number == 1 and not page.comments:
             # Not silent: the view page counted comments, the endpoint has none now.
             self._count(S.COMMENTS_VANISHED)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from testbed.databases import fresh_database
+from testbed.replica.clock import NOW_VARIABLE, default_now
 from testbed.scrapyd_nodes import ScrapydNode, deploy_config, scrapyd_deploy
 from tests.pipeline_harness import stop_embedded
 
@@ -32,6 +33,11 @@ with warnings.catch_warnings():
     import pgserver
 
 SAMPLES = Path(__file__).parent / "samples"
+
+# One replica clock for the whole session (testbed/replica/clock.py): a replica served and a
+# truth printed on either side of midnight KST would otherwise date every post a day apart.
+# Replica processes inherit it from this process's environment.
+os.environ.setdefault(NOW_VARIABLE, default_now().isoformat())
 
 
 def _server_from_environment() -> str | None:

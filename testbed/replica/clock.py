@@ -1,19 +1,29 @@
 """The replica's clock and the site's date formats (SITE.md §7).
 
 All times are KST (UTC+9, no DST). Visible dates depend on "now", so ``serve`` and
-``truth`` take the same ``--now``; without it both use today's KST date at 00:05, which
-two processes started the same day agree on.
+``truth`` take the same ``--now``; without it both use the ``DCCRAWL_REPLICA_NOW``
+environment variable when set (the test suite sets it once per session, so a serve and a
+truth run on either side of midnight KST still agree), else today's KST date at 00:05,
+which two processes started the same day agree on.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 KST = timezone(timedelta(hours=9), "KST")
 
 
+NOW_VARIABLE = "DCCRAWL_REPLICA_NOW"
+
+
 def default_now() -> datetime:
-    """Today (KST) at 00:05:00: the newest generated posts fall between 00:00 and 00:05."""
+    """``DCCRAWL_REPLICA_NOW`` if set, else today (KST) at 00:05:00: the newest generated
+    posts fall between 00:00 and 00:05."""
+    fixed = os.environ.get(NOW_VARIABLE)
+    if fixed:
+        return parse_now(fixed)
     today = datetime.now(KST).date()
     return datetime(today.year, today.month, today.day, 0, 5, 0, tzinfo=KST)
 
