@@ -204,7 +204,12 @@ EXTENSIONS = {
     # With -s JOBDIR: refuse another job's folder, start a killed job over
     # (dccrawl/jobdir.py).
     "dccrawl.extensions.jobdir.JobDirGuard": 540,
+    # A process that outlives its closed crawl (a component that never shut down) is ended
+    # with the crawl's own exit code (dccrawl/extensions/exitwatch.py).
+    "dccrawl.extensions.exitwatch.ExitWatch": 550,
 }
+# Seconds a process may outlive its closed crawl before ExitWatch ends it; 0: never.
+DCCRAWL_EXIT_GRACE_SECONDS = 60.0
 # Seconds between progress lines in the log; 0 turns them off.
 DCCRAWL_PROGRESS_INTERVAL = 30.0
 LOGSTATS_INTERVAL = 0  # our progress line replaces Scrapy's "Crawled N pages"
