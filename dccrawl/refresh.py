@@ -152,7 +152,7 @@ FROM posts p
 WHERE p.gallery_id = %s AND p.post_no = ANY(%s)
 """
 _COMMENT_NUMBERS = """
-SELECT comment_no FROM comments WHERE gallery_id = %s AND post_no = %s
+SELECT post_no, comment_no FROM comments WHERE gallery_id = %s AND post_no = ANY(%s)
 """
 _IN_HORIZON_BY_NUMBER = """
 SELECT post_no FROM posts
@@ -189,11 +189,15 @@ class StoredPosts:
         cursor = await conn.execute(_STORED, (gallery, numbers))
         return {row[0]: StoredPost(*row) for row in await cursor.fetchall()}
 
-    async def comment_numbers(self, gallery: str, post_no: int) -> set[int]:
-        """The comment numbers stored for a post."""
+    async def comment_numbers(self, gallery: str, post_nos: Iterable[int]) -> dict[int, set[int]]:
+        """The comment numbers stored for each of ``post_nos`` (an empty set for none)."""
+        numbers = sorted(set(post_nos))
+        known: dict[int, set[int]] = {no: set() for no in numbers}
         conn = await self._connection()
-        cursor = await conn.execute(_COMMENT_NUMBERS, (gallery, post_no))
-        return {row[0] for row in await cursor.fetchall()}
+        cursor = await conn.execute(_COMMENT_NUMBERS, (gallery, numbers))
+        for post_no, comment_no in await cursor.fetchall():
+            known[post_no].add(comment_no)
+        return known
 
     async def live_in_horizon(self, gallery: str, horizon: Horizon, now: datetime) -> set[int]:
         """The numbers of stored live posts inside the horizon."""

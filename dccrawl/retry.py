@@ -45,7 +45,9 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _database_url(overrides: Mapping[str, str]) -> str:
+def crawl_database_url(overrides: Mapping[str, str]) -> str:
+    """The database a local crawl would use (``-s DATABASE_URL``, the project setting, the
+    environment, else the embedded server, started if need be)."""
     settings = project_settings()
     settings.setdict(dict(overrides), priority="cmdline")
     return resolve_database(settings).url
@@ -107,7 +109,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         print(f"dccrawl retry: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        url = _database_url(overrides)
+        url = crawl_database_url(overrides)
         migrate(url)
         groups = _groups(url, args.gallery)
     except psycopg.OperationalError as error:

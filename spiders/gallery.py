@@ -692,9 +692,16 @@ class GallerySpider(scrapy.Spider):
         rows = [*page.notices, *page.rows]
         assert self._stored is not None
         stored = await self._stored.posts(self.gallery, (row.post_no for row in rows))
+        grown: dict[int, refresh.StoredPost] = {}  # posts with new comments
         for row in rows:
-            async for output in self._refresh_row(row, stored.get(row.post_no), page, listed_at):
+            for output in self._refresh_row(row, stored.get(row.post_no), listed_at, grown):
                 yield output
+        if grown:  # their stored comment numbers, in one query, then their comment pages
+            known = await self._stored.comment_numbers(self.gallery, grown)
+            for post_no, post in grown.items():
+                start = refresh.first_comment_page(post.comment_rows)
+                self._threads[post_no] = CommentThread(collected=known[post_no], floor=start)
+                yield self._comment_request(self._list_context(page, post_no), post_no, start)
         number: int = response.meta["page"]
         last = page.last_page or number
         self._list_last[None] = max(last, self._list_last.get(None, 0))
@@ -715,14 +722,15 @@ class GallerySpider(scrapy.Spider):
         elif not self._stopped_by_block:
             yield self._list_request(number + 1)
 
-    async def _refresh_row(
+    def _refresh_row(
         self,
         row: lists.ListRow,
         stored: refresh.StoredPost | None,
-        page: lists.ListPage,
         listed_at: datetime,
-    ) -> AsyncIterator[Any]:
-        """What one row needs: a new post whole, new comments' pages, or the row's values."""
+        grown: dict[int, refresh.StoredPost],
+    ) -> Iterator[Any]:
+        """What one row needs: a new post whole, or the row's values (and, noted in
+        ``grown``, the comment pages of a post with new comments)."""
         if row.post_no in self._listed:
             return  # a notice repeated on every page, or a row shifted onto the next page
         self._listed.add(row.post_no)
@@ -752,12 +760,8 @@ class GallerySpider(scrapy.Spider):
             listed_at=listed_at,
         )
         if decision is refresh.Decision.COMMENTS and stored is not None:
-            assert self._stored is not None
-            known = await self._stored.comment_numbers(self.gallery, row.post_no)
-            start = refresh.first_comment_page(stored.comment_rows)
             self._count(S.REFRESH_COMMENT_POSTS)
-            self._threads[row.post_no] = CommentThread(collected=known, floor=start)
-            yield self._comment_request(self._list_context(page, row.post_no), row.post_no, start)
+            grown[row.post_no] = stored
 
     def _list_context(self, page: lists.ListPage, post_no: int) -> views.CommentContext:
         """The comment endpoint's form fields for a post, from its list page (the page's
@@ -1151,7 +1155,7 @@ class GallerySpider(scrapy.Spider):
         thread = self._threads.get(post_no)
         if thread is not None:
             thread.requested.add(page)
-            if thread.floor > 1 or self.args.mode == "refresh":
+            if self.args.mode == "refresh":
                 self._count(S.REFRESH_COMMENT_PAGES)
         view_url = self._view_url(post_no)
         url, form, headers = comment_pages.comment_request(

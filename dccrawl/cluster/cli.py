@@ -94,14 +94,15 @@ def settings_pairs(values: Sequence[str] | None) -> dict[str, str]:
     return _pairs(values, "-s")
 
 
-def _database_url(overrides: Mapping[str, str]) -> str:
-    """The ledger database: ``-s DATABASE_URL``, the project setting, or the environment."""
+def database_url(overrides: Mapping[str, str]) -> str:
+    """The database nodes write to: ``-s DATABASE_URL``, the project setting, or the
+    environment (never the embedded server: other machines cannot reach its socket)."""
 
     url = overrides.get(DATABASE_URL) or project_settings().get(DATABASE_URL)
     url = url or os.environ.get(DATABASE_URL)
     if not url:
         raise UsageError(
-            "the scrapyd commands need the PostgreSQL database the nodes write to: "
+            "scrapyd nodes need the PostgreSQL database they write to: "
             "-s DATABASE_URL=postgresql://user:password@host/db (or DATABASE_URL in the "
             "environment); the embedded server cannot be reached from other machines"
         )
@@ -322,7 +323,7 @@ def _plan_list(
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Plan the shards, record them, and send what fits to the nodes."""
     overrides = _pairs(args.setting, "-s")
-    url = _database_url(overrides)
+    url = database_url(overrides)
     given = _given_nodes(args)
     parsed, base = _spider_arguments(args)
     mode = parsed.mode
@@ -453,7 +454,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """
     overrides = _pairs(args.setting, "-s")
     given = _given_nodes(args)  # only their credentials are used: status sends nothing
-    with _open_ledger(_database_url(overrides)) as conn:
+    with _open_ledger(database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
         seen = _round(conn, crawl_id, given, overrides, args, dispatch=False)
         for problem in seen.problems():
@@ -526,7 +527,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     silent = healing.SilentNodes()
     said: set[tuple[int, int, str]] = set()
     clear = sys.stdout.isatty()
-    with _open_ledger(_database_url(overrides)) as conn:
+    with _open_ledger(database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
         while True:
             if clear:
@@ -559,7 +560,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     """Requeue failed shards and shards whose job vanished, then dispatch what waits."""
     overrides = _pairs(args.setting, "-s")
     given = _given_nodes(args)
-    with _open_ledger(_database_url(overrides)) as conn:
+    with _open_ledger(database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
         with ledger.dispatch_lock(conn):
             shards = ledger.shards(conn, crawl_id)
@@ -635,7 +636,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     overrides = _pairs(args.setting, "-s")
     given = _given_nodes(args)
     numbers = _shard_numbers(args.shards, "--shards")
-    with _open_ledger(_database_url(overrides)) as conn:
+    with _open_ledger(database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
         with ledger.dispatch_lock(conn):
             shards = _pick_shards(ledger.shards(conn, crawl_id), numbers)
@@ -658,7 +659,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     given = _given_nodes(args)
     if args.tail is not None and args.tail < 0:
         raise UsageError("--tail must be 0 or more lines")
-    with _open_ledger(_database_url(overrides)) as conn:
+    with _open_ledger(database_url(overrides)) as conn:
         crawl_id = _crawl_id(conn, args)
         shards = _pick_shards(
             ledger.shards(conn, crawl_id), None if args.shard is None else [args.shard]
@@ -700,7 +701,7 @@ def retry_on_nodes(
 ) -> int:
     """Schedule one retry job per set of crawl arguments (``plans``: arguments, pages) as
     a sharded crawl, and watch it to its end (the exit code of ``watch``)."""
-    url = _database_url(overrides)
+    url = database_url(overrides)
     given = _given_nodes(args)
     shard_plans = [
         ShardPlan(

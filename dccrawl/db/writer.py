@@ -191,9 +191,8 @@ def _upsert(kind: Kind) -> str:
     )
 
 
-UPSERT_POSTS = f"""
-WITH up AS ({_upsert("post")}),
-snap AS (
+# The snapshot rows of the posts an ``up`` CTE changed the counts of (one per post and crawl).
+_SNAPSHOTS = """snap AS (
     INSERT INTO post_snapshots (gallery_id, post_no, seen_at, views, recommend, downvotes,
                                 comment_count)
     SELECT gallery_id, post_no, crawled_at, views, recommend, downvotes, comment_count
@@ -202,7 +201,11 @@ snap AS (
     ORDER BY gallery_id, post_no
     ON CONFLICT DO NOTHING
     RETURNING 1
-)
+)"""
+
+UPSERT_POSTS = f"""
+WITH up AS ({_upsert("post")}),
+{_SNAPSHOTS}
 SELECT (SELECT count(*) FROM up WHERE inserted),
        (SELECT count(*) FROM up WHERE NOT inserted AND (content_changed OR counts_changed)),
        (SELECT count(*) FROM snap)
@@ -279,16 +282,7 @@ WITH up AS (
     RETURNING t.gallery_id, t.post_no, t.crawled_at, t.views, t.recommend, t.downvotes,
               t.comment_count, (t.counts_changed_at = t.crawled_at) AS counts_changed
 ),
-snap AS (
-    INSERT INTO post_snapshots (gallery_id, post_no, seen_at, views, recommend, downvotes,
-                                comment_count)
-    SELECT gallery_id, post_no, crawled_at, views, recommend, downvotes, comment_count
-    FROM up
-    WHERE counts_changed AND num_nonnulls(views, recommend, downvotes, comment_count) > 0
-    ORDER BY gallery_id, post_no
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-)
+{_SNAPSHOTS}
 SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM snap)
 """  # noqa: S608
 

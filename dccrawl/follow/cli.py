@@ -40,7 +40,6 @@ cycle failed (``--cycles``) or the database cannot be used; 2 wrong arguments.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections.abc import Mapping
@@ -53,12 +52,11 @@ from dccrawl.arguments import ArgumentError, parse_arguments, parse_horizon
 from dccrawl.cluster import cli as cluster_cli
 from dccrawl.cluster.dispatch import DATABASE_URL
 from dccrawl.cluster.nodes import ScrapydNode, parse_nodes
-from dccrawl.db.connect import resolve_database
 from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact, without_password
 from dccrawl.follow.loop import BeforeCycle, Follower, Plan
 from dccrawl.follow.runners import LocalRunner, NodeRunner, Runner
-from dccrawl.project import project_settings
+from dccrawl.retry import crawl_database_url
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 _EVERY = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -99,28 +97,6 @@ def parse_galleries(text: str, horizon: str) -> tuple[str, ...]:
     return galleries
 
 
-def local_database_url(overrides: Mapping[str, str]) -> str:
-    """The database a local crawl would use (``-s DATABASE_URL``, the project setting, the
-    environment, else the embedded server, started if need be)."""
-    settings = project_settings()
-    settings.setdict(dict(overrides), priority="cmdline")
-    return resolve_database(settings).url
-
-
-def node_database_url(overrides: Mapping[str, str]) -> str:
-    """The database the nodes write to and follow reads: named, never the embedded one
-    (the nodes cannot reach its socket)."""
-    url = overrides.get(DATABASE_URL) or project_settings().get(DATABASE_URL)
-    url = url or os.environ.get(DATABASE_URL)
-    if not url:
-        raise UsageError(
-            "--nodes needs the PostgreSQL database the nodes write to: "
-            "-s DATABASE_URL=postgresql://user:password@host/db (or DATABASE_URL in the "
-            "environment); the embedded server cannot be reached from other machines"
-        )
-    return str(url)
-
-
 def _warn(message: str) -> None:
     print(f"dccrawl follow: {message}", file=sys.stderr, flush=True)
 
@@ -152,7 +128,7 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, Runner]:
     galleries = parse_galleries(args.gallery, args.horizon)
     if args.cycles is not None and args.cycles < 1:
         raise UsageError("--cycles must be at least 1")
-    url = node_database_url(overrides) if args.nodes else local_database_url(overrides)
+    url = cluster_cli.database_url(overrides) if args.nodes else crawl_database_url(overrides)
     runner = _runner(args, overrides, url)
     plan = Plan(
         galleries=galleries,
