@@ -134,7 +134,10 @@ def parse_thresholds(value: object) -> dict[str, float]:
     else:
         import json  # noqa: PLC0415 - only for a setting given as text
 
-        items = json.loads(str(value)).items()
+        loaded = json.loads(str(value))
+        if not isinstance(loaded, dict):
+            raise ValueError(f"DCCRAWL_COVERAGE={value!r}: expected a JSON object")
+        items = loaded.items()
     thresholds = dict(DEFAULT_THRESHOLDS)
     for key, share in items:
         name = str(key)

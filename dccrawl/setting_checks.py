@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from dccrawl.quality import parse_thresholds
+from dccrawl.validation import parse_tolerance
+
 
 class SettingError(ValueError):
     """A setting has a value dccrawl cannot use; the message says which and why."""
@@ -72,11 +75,13 @@ NUMBERS = (
     NumberRule("CONCURRENT_REQUESTS_PER_DOMAIN", int, 1),
     NumberRule("CONCURRENT_ITEMS", int, 1),
     NumberRule("RETRY_TIMES", int, 0),
+    NumberRule("DCCRAWL_INVALID_LOG_LIMIT", int, 0),
 )
 FLAGS = (
     "DCCRAWL_LIST_RECHECK",
     "DCCRAWL_COMMENT_BATCHES",
     "DCCRAWL_GC_TUNING",
+    "DCCRAWL_VALIDATION",
     "AUTOTHROTTLE_ENABLED",
     "RETRY_ENABLED",
 )
@@ -110,3 +115,8 @@ def check_settings(settings: SettingsLike) -> None:
                 f"{name}={settings.get(name)!r}: expected True/False (or 1/0)"
             ) from None
     _check_thresholds(settings.get("DCCRAWL_GC_THRESHOLDS"))
+    try:
+        parse_tolerance(settings.get("DCCRAWL_FUTURE_TOLERANCE"))
+        parse_thresholds(settings.get("DCCRAWL_COVERAGE"))
+    except ValueError as error:
+        raise SettingError(str(error)) from None

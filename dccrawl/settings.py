@@ -136,6 +136,9 @@ DCCRAWL_RENDER_TIMEOUT = 20.0
 
 # --- Items ------------------------------------------------------------------
 ITEM_PIPELINES = {
+    # Keeps items that break the item contract (dccrawl/schema.py) out of the database,
+    # before they are taken as seen.
+    "pipelines.validation.ItemValidationPipeline": 50,
     "pipelines.dedup.DuplicateFilterPipeline": 100,
     # Stops a crawl whose items lose a field (the site's markup changed), before storing
     # more than a window of them (dccrawl/quality.py).
@@ -155,6 +158,13 @@ DCCRAWL_COVERAGE_WINDOW = 1000
 # pages whose rows the parser cannot read) before the crawl stops as drift; a list page
 # with no rows stops it at once (the listing would end there).
 DCCRAWL_DRIFT_PAGES = 3
+# Item validation against the schema (dccrawl/schema.py); False turns it off. A time later
+# than the crawl's clock plus DCCRAWL_FUTURE_TOLERANCE is invalid (a date put in the wrong
+# month or year is months off; a machine clock hours off should not lose posts). Invalid
+# items are logged at ERROR, at most DCCRAWL_INVALID_LOG_LIMIT lines per field and rule.
+DCCRAWL_VALIDATION = True
+DCCRAWL_FUTURE_TOLERANCE = "1d"
+DCCRAWL_INVALID_LOG_LIMIT = 10
 # PostgreSQL server for the pipeline; also read from the environment variable
 # of the same name. Unset: an embedded PostgreSQL (pgserver) under
 # DCCRAWL_EMBEDDED_DIR is started and used.

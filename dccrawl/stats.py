@@ -96,5 +96,8 @@ REFRESH_IN_HORIZON = "dccrawl/refresh/stored_in_horizon"  # stored live posts in
 REFRESH_SAVED = "dccrawl/refresh/requests_saved"  # a full re-crawl's requests minus these
 # Data quality (dccrawl/quality.py, pipelines/quality.py, the spider's page checks).
 COVERAGE = "dccrawl/quality/coverage"  # prefix: share of checked items carrying a field
+CHECKED = "dccrawl/quality/checked"  # prefix: items checked for coverage, by kind
 DRIFT = "dccrawl/quality/drift"  # what stopped the crawl: post.FIELD, comment.FIELD or a page kind
 DRIFT_PAGES = "dccrawl/quality/drift_pages"  # prefix: pages that no longer parse, by kind
+INVALID = "dccrawl/quality/invalid"  # prefix: items kept out for breaking the schema, by kind
+INVALID_RULES = "dccrawl/quality/invalid_rules"  # prefix: broken rules, "post.created_at/future"

@@ -109,6 +109,8 @@ class FieldCoveragePipeline:
         assert self.crawler.stats is not None
         for key, share in self.coverage.report().items():
             self.crawler.stats.set_value(f"{S.COVERAGE}/{key}", round(share, 4))
+        for kind, count in self.coverage.checked.items():
+            self.crawler.stats.set_value(f"{S.CHECKED}/{kind}", count)
 
     def close_spider(self) -> None:
         self._record()

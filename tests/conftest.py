@@ -133,6 +133,7 @@ def check_egg(egg: Path) -> None:
     assert "dccrawl/db/migrations/0002_crawl_shards.sql" in migrations
     assert "dccrawl/db/migrations/0006_follow_cycles.sql" in migrations
     assert "dccrawl/db/migrations/0007_cancelled_shards.sql" in migrations
+    assert "dccrawl/db/migrations/0008_shard_quality.sql" in migrations
     assert migrations <= names
     assert {
         "dccrawl/extensions/shard.py",
@@ -140,6 +141,7 @@ def check_egg(egg: Path) -> None:
         "dccrawl/cluster/ledger.py",
         "spiders/gallery.py",
         "pipelines/postgres.py",
+        "pipelines/validation.py",
     } <= names
     assert "dccrawl.settings" in zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
 

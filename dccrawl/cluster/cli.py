@@ -62,6 +62,7 @@ from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
 from dccrawl.hints import dccrawl_command
 from dccrawl.project import project_settings
+from dccrawl.runreport import QualityReport
 from dccrawl.site import urls
 
 DEFAULT_PROJECT = "dccrawl"
@@ -442,6 +443,9 @@ def _show(
     unreachable = {shard.shard_id for shard in check.unknown}
     progress = summarize(shards, ledger.database_now(conn), lost, unreachable)
     _say(progress_table(crawl_id, shards, progress))
+    if reports := [QualityReport.from_json(s.quality) for s in shards if s.quality]:
+        closed = f"{len(reports)} of {len(shards)} shards"
+        _say(f"{QualityReport.merge(reports).line()} ({closed} reported)")
     if per_shard:
         _say(shard_table(shards, lost, unreachable))
     return progress.done

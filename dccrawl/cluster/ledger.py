@@ -76,6 +76,7 @@ class Shard:
     started_at: datetime | None
     reported_at: datetime | None
     finished_at: datetime | None
+    quality: dict[str, Any] | None = None  # the job's QualityReport (dccrawl/runreport.py)
 
     def describe_range(self) -> str:
         """What the shard owns, for tables: ``posts 1-300`` or ``pages 4-6 = posts 1201-1500``."""
@@ -344,6 +345,7 @@ def report_closed(
     comments: int,
     error: str | None,
     job_id: str | None = None,
+    quality: Mapping[str, Any] | None = None,
 ) -> bool:
     """The spider closed: ``done`` (with its counts) or ``failed``.
 
@@ -358,7 +360,7 @@ def report_closed(
         UPDATE crawl_shards
         SET state = %(state)s, close_reason = %(reason)s, exit_code = %(code)s,
             posts = %(posts)s, comments = %(comments)s, error = %(error)s,
-            reported_at = now(), finished_at = now()
+            quality = %(quality)s, reported_at = now(), finished_at = now()
         WHERE shard_id = %(id)s
           AND (%(done)s OR (state IN ('scheduled', 'running', 'failed')
                             AND (%(job)s::text IS NULL OR job_id IS NULL OR job_id = %(job)s)))
@@ -373,6 +375,7 @@ def report_closed(
             "id": shard_id,
             "done": done,
             "job": job_id,
+            "quality": None if quality is None else Jsonb(dict(quality)),
         },
     )
     return cur.rowcount == 1

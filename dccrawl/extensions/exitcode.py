@@ -27,6 +27,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 _DROP_PREFIX = "item_dropped_reasons_count/"
 _NO_LOSS = (DuplicateItem.__name__, LedgerItem.__name__)  # drops that lose nothing
+_COUNTED_APART = ("InvalidItem",)  # pipelines/validation.py: counted per item in S.INVALID
 
 # Close reasons that mean "stopped on purpose after doing what was asked".
 _SUCCESS_REASONS = (
@@ -45,7 +46,8 @@ def losses(stats: Mapping[str, object]) -> list[str]:
     caught in the spider outside a callback, an item the database refused or never got
     (the database was gone at close: the run has failed already, exit 1), an item
     dropped for any reason but being a duplicate (``DuplicateItem``) or a failure ledger
-    event on its way out (``LedgerItem``)."""
+    event on its way out (``LedgerItem``), an item (or a batch's comment) that broke the
+    item schema (``pipelines/validation.py``)."""
     found = []
     if pages := S.count(stats, S.PAGES_FAILED):
         found.append(f"{pages} page(s) could not be fetched or parsed")
@@ -58,10 +60,14 @@ def losses(stats: Mapping[str, object]) -> list[str]:
     dropped = sum(
         S.count(stats, key)
         for key in stats
-        if key.startswith(_DROP_PREFIX) and key.removeprefix(_DROP_PREFIX) not in _NO_LOSS
+        if key.startswith(_DROP_PREFIX)
+        and key.removeprefix(_DROP_PREFIX) not in (*_NO_LOSS, *_COUNTED_APART)
     )
     if dropped:
         found.append(f"{dropped} item(s) dropped")
+    invalid = sum(S.count(stats, key) for key in stats if key.startswith(S.INVALID + "/"))
+    if invalid:
+        found.append(f"{invalid} invalid item(s) kept out of the database")
     return found
 
 

@@ -1,4 +1,5 @@
-"""Progress a person can read: a line every few seconds and a summary at the end.
+"""Progress a person can read: a line every few seconds, a summary and the data-quality
+report (``dccrawl/runreport.py``) at the end.
 
 Scrapy's own LogStats line counts pages and items; a user crawling a gallery
 wants list pages done out of known, posts and comments stored, the rate, and
@@ -16,6 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from dccrawl.runreport import QualityReport
 from dccrawl.summaries import progress_line, summary_line
 
 if TYPE_CHECKING:
@@ -65,4 +67,6 @@ class Progress:
         if self._task is not None and self._task.running:
             self._task.stop()
         elapsed = time.monotonic() - self.started
-        logger.info(summary_line(self._gallery(spider), self._stats(), elapsed))
+        stats = self._stats()
+        logger.info(summary_line(self._gallery(spider), stats, elapsed))
+        logger.info("%s: %s", self._gallery(spider), QualityReport.from_stats(stats).line())

@@ -43,6 +43,7 @@ from dccrawl.cluster import ledger
 from dccrawl.db.connect import resolve_database
 from dccrawl.db.redact import redact
 from dccrawl.extensions.exitcode import EXIT_OK, verdict
+from dccrawl.runreport import QualityReport
 from dccrawl.stats import COMMENTS_WRITTEN, POSTS_WRITTEN
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Outcome:
     explanation: str
     posts: int  # post rows the pipeline stored
     comments: int
+    quality: dict[str, Any] | None = None  # QualityReport.as_json() (dccrawl/runreport.py)
 
     @property
     def done(self) -> bool:
@@ -216,9 +218,11 @@ class ShardReporter:
             self.loop.stop()
         if self.shard_id is None:
             return
-        code, explanation = verdict(reason, self._stats())
+        stats = self._stats()
+        code, explanation = verdict(reason, stats)
         posts, comments = self._counts()
-        outcome = Outcome(reason, code, explanation, posts, comments)
+        quality = QualityReport.from_stats(stats).as_json()
+        outcome = Outcome(reason, code, explanation, posts, comments, quality)
         await maybe_deferred_to_future(threads.deferToThread(self._close_in_thread, outcome))
 
     def _close_in_thread(self, outcome: Outcome) -> None:
@@ -236,6 +240,7 @@ class ShardReporter:
                     comments=outcome.comments,
                     error=f"crawl {outcome.explanation} (close reason {outcome.reason})",
                     job_id=self.job_id,
+                    quality=outcome.quality,
                 )
         except psycopg.Error as error:
             logger.error(

@@ -16,16 +16,21 @@ Without any drift every page is byte for byte what it always was (:data:`SITE_DE
   ``ub-content`` becomes ``gall_item`` and ``us-post`` ``gall_post`` (list pages, and the
   list below posts).
 * ``no-esno``: no hidden ``e_s_n_o`` input on list and view pages.
+* ``future-date``: the view header of every post numbered a multiple of
+  :data:`FUTURE_EVERY` shows its time ten years late (``title`` and text), as a site bug
+  in the year would: pages that parse, with a value no crawler should store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-DRIFTS = ("writer-class", "date-title", "comment-key", "list-wrapper", "no-esno")
+DRIFTS = ("writer-class", "date-title", "comment-key", "list-wrapper", "no-esno", "future-date")
+FUTURE_EVERY = 50  # future-date: the posts whose view header is ten years late
+FUTURE_SHIFT = timedelta(days=3653)  # ten years: later than any clock of the replica
 # One line per drift, for the CLI help.
 DESCRIPTIONS = {
     "writer-class": "writer cells (list rows, view header) class gall_author, name span"
@@ -36,6 +41,8 @@ DESCRIPTIONS = {
     "list-wrapper": "the list table in a new div, rows classed gall_item/gall_post instead of"
     " ub-content/us-post: no post rows",
     "no-esno": "no hidden e_s_n_o input on list and view pages: comment requests lack the token",
+    "future-date": f"view headers of posts numbered a multiple of {FUTURE_EVERY} show their"
+    " time ten years late: parseable, invalid values",
 }
 
 # List row class tokens a redesign renames: (old, new) pairs.
@@ -54,6 +61,13 @@ class Design:
     list_container: str | None = None  # a div around table.gall_list
     esno_input: bool = True  # the hidden e_s_n_o input of list and view pages
     comment_no_key: str = "no"  # a comment row's number key in the JSON
+    future_every: int = 0  # view headers of posts numbered a multiple of it: ten years late
+
+    def view_time(self, no: int, created: datetime) -> datetime:
+        """The time a post's view header shows."""
+        if self.future_every and no % self.future_every == 0:
+            return created + FUTURE_SHIFT
+        return created
 
     def row_class(self, classes: str) -> str:
         """A list row's ``class`` value in this design."""
@@ -93,6 +107,7 @@ def design(names: Iterable[str]) -> Design:
         list_container="gall_list_area" if rows else site.list_container,
         esno_input="no-esno" not in chosen,
         comment_no_key="comment_no" if "comment-key" in chosen else site.comment_no_key,
+        future_every=FUTURE_EVERY if "future-date" in chosen else site.future_every,
     )
 
 

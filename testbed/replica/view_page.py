@@ -38,9 +38,10 @@ def header(
     (``--view-no-comment-count``: a page whose counters did not render). ``design``: a
     drifted site's writer class and date (a relative date counts back from ``now``)."""
     head = head_text(config, post)
-    date_text = clock.view_text(post.created)
+    created = design.view_time(post.no, post.created)
+    date_text = clock.view_text(created)
     if design.relative_view_date:
-        date_text = ago_text(post.created, now or post.created)
+        date_text = ago_text(created, now or created)
     count = (
         f'<span class="gall_comment"><a href="#focus_cmt">댓글 {post.comment_count}</a></span>\n'
         if comment_count
@@ -53,7 +54,7 @@ def header(
         '<span class="title_device"></span></h3>\n'
         f'<div class="{design.writer_class} ub-writer" {writer_data_attrs(post.writer, "view")}>\n'
         f'<div class="fl">\n{writer_inner(post.writer, design.nick_class)}\n'
-        f'<span class="gall_date" {design.date_attr}="{clock.title_attr(post.created)}">'
+        f'<span class="gall_date" {design.date_attr}="{clock.title_attr(created)}">'
         f"{date_text}</span>\n</div>\n"
         '<div class="fr">\n<span class="gall_scrap">'
         '<button type="button" class="sp_scrap viewscrap"'

@@ -109,6 +109,10 @@ def test_the_readme_walkthrough_runs(
             if number == len(EXPECTED) - 1:
                 held.release()
         assert "cancelled (was" in "\n".join(outputs)
+        # status shows the run report the shards' jobs stored (dccrawl/runreport.py).
+        (status,) = [o for o in outputs if o.split()[4] == "status"]
+        assert "every field covered; invalid items kept out 0; no drift" in status, status
+        assert "(3 of 3 shards reported)" in status, status
         # The held crawl, resumed with its cancelled shards, runs to its end.
         code, output = _run(
             f".venv/bin/python -m dccrawl watch --crawl {crawl} --nodes {env['NODES']} "
