@@ -71,9 +71,12 @@ POST: dict[str, Any] = {
         "is_recommended": _MAYBE_FLAG,
         "url": {"type": "string", "pattern": "^https?://[^/]+/.*[?&]no=[0-9]+"},
         "crawled_at": _TIME,
-        # MediaPost only: input of the media pipeline, no column.
-        "attachments": {"type": "array", "items": {"type": "object", "required": ["url"]}},
-        "videos": {"type": "array", "items": {"type": "object", "required": ["url"]}},
+        # MediaPost only: input of the media pipeline, no column (None until filled).
+        "attachments": {
+            "type": ["array", "null"],
+            "items": {"type": "object", "required": ["url"]},
+        },
+        "videos": {"type": ["array", "null"], "items": {"type": "object", "required": ["url"]}},
     },
     "additionalProperties": False,
 }

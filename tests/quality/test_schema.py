@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dccrawl.items import Comment, ListedPost, Post
+from dccrawl.items import Comment, ListedPost, MediaPost, Post
 from dccrawl.kst import KST
 from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.refresh import RowState
@@ -149,6 +149,17 @@ def test_every_sample_post_is_valid(post: Post) -> None:
 @pytest.mark.parametrize("comment", COMMENTS, ids=lambda c: str(c["comment_no"]))
 def test_every_sample_comment_is_valid(comment: Comment) -> None:
     assert VALIDATOR.violations("comment", comment) == []
+
+
+def test_a_media_post_from_the_sample_is_valid() -> None:
+    """``-a media=1``: the same post with its attachments, its videos still to be filled."""
+    header = _sample("view-header-excerpt-2026.html")
+    url = "https://gall.dcinside.com/board/view/?id=neostock&no=1"
+    view = parse_view(f"<html><body>{header}{RECOMMEND_BOX}</body></html>", url=url)
+    loader = PostLoader(item=MediaPost(), crawled_at=CRAWLED).add_view(view).add_attachments(view)
+    post = _post(loader, "neostock", 1)
+    assert post.get("videos") is None and isinstance(post.get("attachments"), list)
+    assert VALIDATOR.violations("post", post) == []
 
 
 def test_a_sample_listed_post_is_valid() -> None:
