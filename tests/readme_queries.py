@@ -31,6 +31,7 @@ TITLES = {
     "notices": "A gallery's notices (stored once, whatever page showed them)",
     "staff_posts": "Posts by the gallery's managers and the site's operator",
     "top_fixed_nicks": "Top fixed-nick (고정닉) writers of a period, posts and comments",
+    "search_posts": "Posts whose title or body contains a word (Korean words of any length)",
 }
 NUMERIC = ("post_no", "limit")
 _PARAM = re.compile(r"%\((\w+)\)s")

@@ -1,6 +1,6 @@
-"""Database commands of ``python -m dccrawl``: ``psql``, ``migrate``, ``dburl``.
+"""Database commands of ``python -m dccrawl``: ``psql``, ``migrate``, ``dburl``, ``search``.
 
-All three use the database a crawl would use (``DATABASE_URL`` setting or
+All of them use the database a crawl would use (``DATABASE_URL`` setting or
 environment variable, else the embedded server, started if needed), so
 ``python -m dccrawl psql`` always opens the data the crawls wrote.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from dccrawl.db import search
 from dccrawl.db.connect import DatabaseTarget, resolve_database
 from dccrawl.db.migrate import migrate
 from dccrawl.db.redact import redact
@@ -91,6 +92,25 @@ def cmd_dburl(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    problem = search.check(args)
+    if problem:
+        print(f"dccrawl search: {problem}", file=sys.stderr)
+        return 2
+    target = _migrated()
+    try:
+        with psycopg.connect(target.url) as conn:
+            matches = search.search_posts(conn, args.gallery, args.word, args.limit)
+    except psycopg.Error as error:
+        print(f"dccrawl search: {target.redacted}: {redact(str(error))}", file=sys.stderr)
+        return 1
+    for match in matches:
+        print(match.line())
+    more = " (the newest; --limit shows more)" if len(matches) == args.limit else ""
+    print(f"{len(matches)} post(s) of {args.gallery} with {args.word!r}{more}", file=sys.stderr)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the database commands to ``python -m dccrawl``."""
     p = subparsers.add_parser(
@@ -108,3 +128,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "dburl", help="print the database URL in use (password hidden), its schema up to date"
     )
     p.set_defaults(handler=cmd_dburl)
+
+    p = subparsers.add_parser(
+        "search",
+        help="posts of a gallery whose title or body contains a word (Korean words of any "
+        "length, from the bigram indexes)",
+    )
+    search.add_arguments(p)
+    p.set_defaults(handler=cmd_search)

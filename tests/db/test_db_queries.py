@@ -112,7 +112,14 @@ def test_comment_thread_puts_replies_under_their_parent(url: str) -> None:
 
 
 def test_fastest_growing(url: str) -> None:
-    rows = run(url, queries.FASTEST_GROWING, since=DAY, until=LATER + dt.timedelta(1), limit=5)
+    rows = run(
+        url,
+        queries.FASTEST_GROWING,
+        gallery_id="programming",
+        since=DAY,
+        until=LATER + dt.timedelta(1),
+        limit=5,
+    )
     assert [(r["post_no"], r["views_gained"], float(r["views_per_hour"])) for r in rows] == [
         (6, 1000, 500.0),
         (5, 100, 50.0),
@@ -207,17 +214,23 @@ DAY_G = {"gallery_id": "g", "since": DAY, "until": DAY + dt.timedelta(days=1)}
         ("top_members", "posts_writer_uid_idx", {"gallery_id": "g", "limit": 50}),
         ("top_anonymous_prefixes", "posts_writer_ip_idx", {"gallery_id": "g", "limit": 50}),
         ("comment_thread", "comments_pkey", {"gallery_id": "g", "post_no": 100}),
-        ("fastest_growing", "post_snapshots_seen_idx", {**DAY_G, "limit": 50}),
+        ("fastest_growing", "post_snapshots_gallery_seen_idx", {**DAY_G, "limit": 50}),
         ("first_day", "post_snapshots_pkey", {"gallery_id": "g", "post_no": 100}),
         ("gained_comments", "posts_gallery_created_idx", {**DAY_G, "limit": 50}),
         ("deleted_posts", "posts_deleted_idx", {"gallery_id": "g", "limit": 50}),
         ("notices", "posts_notice_idx", {"gallery_id": "g"}),
         ("staff_posts", "posts_staff_idx", {**DAY_G, "limit": 50}),
+        (
+            "search_posts",
+            "posts_title_bigrams_idx",
+            {"gallery_id": "g", "word": "t19999", "limit": 5},
+        ),
     ],
 )
 def test_each_query_uses_its_index(
     big_url: str, name: str, index: str, params: dict[str, Any]
 ) -> None:
+    params = {"limit": 5, **params}
     with psycopg.connect(big_url) as conn:
         (plan,) = conn.execute(  # type: ignore[misc]
             "EXPLAIN (FORMAT JSON) " + queries.ALL[name], params

@@ -166,3 +166,24 @@ def test_deleted_posts_query_answers(crawled: str) -> None:
         )
     rows = run(crawled, TITLES["deleted_posts"], **EVERYTHING)
     assert len(rows) == 1 and rows[0]["title"]
+
+
+def test_search_finds_the_posts_whose_title_holds_a_word(crawled: str) -> None:
+    with psycopg.connect(crawled) as conn:
+        title = conn.execute(
+            "SELECT title FROM posts WHERE gallery_id = %s AND NOT is_deleted "
+            "AND char_length(title) >= 4 ORDER BY post_no LIMIT 1",
+            (GALLERY,),
+        ).fetchone()
+        assert title is not None
+        word = title[0][1:3]  # two characters from inside a real title
+        expected = [
+            row[0]
+            for row in conn.execute(
+                "SELECT post_no FROM posts WHERE gallery_id = %s AND (title ILIKE %s "
+                "OR body_text ILIKE %s) ORDER BY post_no DESC",
+                (GALLERY, f"%{word}%", f"%{word}%"),
+            )
+        ]
+    rows = run(crawled, TITLES["search_posts"], **{**EVERYTHING, "word": word, "limit": 1000})
+    assert [row["post_no"] for row in rows] == expected and expected
