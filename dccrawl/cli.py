@@ -19,9 +19,20 @@ from dccrawl import demo, retry
 from dccrawl.cluster import cli as cluster_cli
 from dccrawl.cluster import deploy
 from dccrawl.db import cli as db_cli
+from dccrawl.export import cli as export_cli
 from dccrawl.follow import cli as follow_cli
+from dccrawl.report import cli as report_cli
 
-COMMAND_GROUPS: tuple[ModuleType, ...] = (db_cli, demo, cluster_cli, deploy, retry, follow_cli)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (
+    db_cli,
+    demo,
+    cluster_cli,
+    deploy,
+    retry,
+    follow_cli,
+    export_cli,
+    report_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

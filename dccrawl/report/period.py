@@ -1,0 +1,64 @@
+"""The days a report covers: ``--since DAY`` and ``--until DAY``, both KST days, both included.
+
+The site dates every post in KST, so a day here is a KST day whatever the machine's zone:
+``--until 2026-11-30`` includes posts written at 23:59 KST that day. Either end may be left
+open. The SQL bounds are text cast to ``timestamptz`` by the queries, an open end being
+PostgreSQL's ``-infinity`` / ``infinity``: one query text serves every period, and the
+planner still sees plain range conditions on ``created_at`` (its index serves them).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dccrawl.kst import KST
+
+
+def parse_day(value: str) -> date:
+    """A ``YYYY-MM-DD`` argument (argparse's ``type=``: a bad one is a usage error)."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The KST days a report covers; ``None`` leaves that end open."""
+
+    since: date | None = None
+    until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"--until {self.until} is before --since {self.since}")
+
+    @property
+    def start(self) -> str:
+        """The first instant included, as ``timestamptz`` text."""
+        if self.since is None:
+            return "-infinity"
+        return datetime(self.since.year, self.since.month, self.since.day, tzinfo=KST).isoformat()
+
+    @property
+    def end(self) -> str:
+        """The first instant after the period (midnight KST after ``until``)."""
+        if self.until is None:
+            return "infinity"
+        after = self.until + timedelta(days=1)
+        return datetime(after.year, after.month, after.day, tzinfo=KST).isoformat()
+
+    @property
+    def bounded(self) -> bool:
+        """Whether either end is given (the report then covers a part of the gallery)."""
+        return self.since is not None or self.until is not None
+
+    def describe(self) -> str:
+        """``2026-11-01 – 2026-11-30``, an open end shown as ``…``."""
+        if not self.bounded:
+            return "all stored posts"
+        first = self.since.isoformat() if self.since else "…"
+        last = self.until.isoformat() if self.until else "…"
+        return f"{first} – {last}"
