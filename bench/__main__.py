@@ -7,7 +7,10 @@ Figures (``bench/README.md`` says how each is measured):
 3. ``write``: items/s through the PostgreSQL pipeline vs raw ``COPY``;
 4. ``memory``: peak RSS of a long crawl, and RSS along it;
 5. ``scaling``: two scrapyd nodes vs one under a per-node politeness limit;
-6. ``refresh``: a refresh's requests vs the least it must fetch, and vs a full re-crawl.
+6. ``refresh``: a refresh's requests vs the least it must fetch, and vs a full re-crawl;
+7. ``export``: peak RSS and rows/s of ``python -m dccrawl export`` of 1,000,000 comments;
+8. ``queries``: the README's queries and the Korean search on ~300,000 posts and ~3,000,000
+   comments (ms, against a plain ``ILIKE`` for the search).
 
 ``--quick`` runs every figure on small sizes (under two minutes); the default
 sizes are the project's (≥ 5,000 posts end to end, ≥ 50,000 for memory).
@@ -27,9 +30,11 @@ from bench import cores as core_choice
 from bench import (
     database,
     endtoend,
+    exporting,
     machine,
     memory,
     parsecost,
+    querytimes,
     refreshing,
     scaling,
     writepath,
@@ -53,6 +58,10 @@ class Sizes:
     scaling_delay: float
     refresh_posts: int
     refresh_epochs: int
+    export_posts: int
+    export_comments: int
+    query_posts: int  # posts of the big archive (bench/archive.py; ~10 comments each)
+    query_repeats: int
 
 
 FULL = Sizes(
@@ -66,6 +75,10 @@ FULL = Sizes(
     scaling_delay=0.05,
     refresh_posts=5_000,
     refresh_epochs=5,
+    export_posts=50_000,
+    export_comments=1_000_000,
+    query_posts=301_600,
+    query_repeats=5,
 )
 QUICK = Sizes(
     e2e_posts=700,
@@ -78,8 +91,12 @@ QUICK = Sizes(
     scaling_delay=0.05,
     refresh_posts=500,
     refresh_epochs=2,
+    export_posts=2_500,
+    export_comments=50_000,
+    query_posts=20_000,
+    query_repeats=3,
 )
-FIGURES = ("e2e", "parse", "write", "memory", "scaling", "refresh")
+FIGURES = ("e2e", "parse", "write", "memory", "scaling", "refresh", "export", "queries")
 
 
 def _figures(name: str, admin_url: str, sizes: Sizes) -> Iterator[Figure]:
@@ -95,6 +112,10 @@ def _figures(name: str, admin_url: str, sizes: Sizes) -> Iterator[Figure]:
         return memory.measure(admin_url, cores, sizes.memory_posts)
     if name == "refresh":
         return refreshing.measure(admin_url, sizes.refresh_posts, sizes.refresh_epochs)
+    if name == "queries":
+        return querytimes.measure(admin_url, sizes.query_posts, 10, sizes.query_repeats)
+    if name == "export":
+        return exporting.measure(admin_url, sizes.export_posts, sizes.export_comments)
     return scaling.measure(admin_url, sizes.scaling_posts, sizes.scaling_delay)
 
 
