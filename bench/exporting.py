@@ -40,6 +40,7 @@ import psycopg
 from bench.database import scratch
 from bench.figures import Figure
 from bench.replica import ROOT
+from bench.runs import memory_mib
 from dccrawl.db.migrate import migrate
 from dccrawl.kst import KST
 
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 GALLERY = "bench"
 TARGET_PEAK_MB = 300.0
-KIB_IN_MB = 1024 / 1e6
+MIB_IN_MB = 1024 * 1024 / 1e6
 TABLE_LINE = re.compile(r"^export: [a-z_]+: ")  # a table's summary line
 START = datetime(2026, 6, 1, tzinfo=KST)  # the first post; the last ~six months later
 SPAN = timedelta(days=183)
@@ -167,23 +168,11 @@ class Measured:
     log: str
 
 
-def _peak_kib(pid: int) -> int | None:
-    """``VmHWM`` of a running process (KiB), or None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def run_export(arguments: list[str], log: Path, *, interval: float = 0.1) -> Measured:
     """``python -m dccrawl export ARGUMENTS`` to its end, its peak RSS sampled along."""
     command = [sys.executable, "-m", "dccrawl", "export", *arguments]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    peak = 0
+    peak = 0.0  # MiB
     started = time.monotonic()
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
@@ -193,11 +182,11 @@ def run_export(arguments: list[str], log: Path, *, interval: float = 0.1) -> Mea
             pid, status = os.waitpid(process.pid, os.WNOHANG)
             if pid:
                 break
-            peak = max(peak, _peak_kib(process.pid) or 0)
+            peak = max(peak, (memory_mib(process.pid) or (0.0, 0.0))[1])
             time.sleep(interval)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    return Measured(process.returncode, seconds, peak * KIB_IN_MB, log.read_text(encoding="utf-8"))
+    return Measured(process.returncode, seconds, peak * MIB_IN_MB, log.read_text(encoding="utf-8"))
 
 
 def _files(folder: Path) -> tuple[int, int]:

@@ -125,7 +125,7 @@ def _setting(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _memory_mib(pid: int) -> tuple[float, float] | None:
+def memory_mib(pid: int) -> tuple[float, float] | None:
     """(RSS, peak RSS) of a running process in MiB, from ``/proc/PID/status``."""
     found: dict[str, float] = {}
     try:
@@ -172,7 +172,7 @@ def run(
                 process.kill()
                 raise RunFailed(f"{command[2:5]} ran longer than {timeout:.0f} s; see {log}")
             if progress is not None:
-                memory = _memory_mib(process.pid)
+                memory = memory_mib(process.pid)
                 if memory is not None:
                     samples.append(Sample(elapsed, memory[0], progress()))
                     peak = max(peak, memory[1])

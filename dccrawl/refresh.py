@@ -38,6 +38,7 @@ import psycopg
 
 from dccrawl import normalize
 from dccrawl.arguments import Horizon
+from dccrawl.items import ListedPost
 from dccrawl.site.lists import ListRow
 
 # Comment rows per page of the comment endpoint (SITE.md §4: ~100; the replica: 100). An
@@ -79,6 +80,20 @@ class RowState:
             comments=comments,
             is_recommended=row.is_recommended or (in_recommend_list and not row.is_notice),
             is_notice=row.is_notice,
+        )
+
+    def item(self, gallery_id: str, listed_at: datetime) -> ListedPost:
+        """The ``ListedPost`` that updates the stored row with what this list row shows."""
+        return ListedPost(
+            gallery_id=gallery_id,
+            post_no=self.post_no,
+            title=self.title,
+            views=self.views,
+            recommend=self.recommend,
+            comment_count=self.comments,
+            is_recommended=self.is_recommended,
+            is_notice=self.is_notice,
+            listed_at=listed_at,
         )
 
 

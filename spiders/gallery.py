@@ -98,7 +98,7 @@ from dccrawl.arguments import GalleryArguments, parse_arguments, parse_media
 from dccrawl.blockguard import Unfetched, crawl_stopped_by_block
 from dccrawl.db.connect import resolve_database
 from dccrawl.db.failures import Failure, read_failures
-from dccrawl.items import ListedPost, MediaPost, PageDone, PageFailure, Post
+from dccrawl.items import MediaPost, PageDone, PageFailure, Post
 from dccrawl.kst import KST
 from dccrawl.loaders import CommentLoader, PostLoader
 from dccrawl.middlewares import PAGE_META, SIGNAL_META
@@ -748,17 +748,7 @@ class GallerySpider(scrapy.Spider):
                 yield request
             return
         self._count(S.REFRESH_CHANGED)
-        yield ListedPost(
-            gallery_id=self.gallery,
-            post_no=row.post_no,
-            title=state.title,
-            views=state.views,
-            recommend=state.recommend,
-            comment_count=state.comments,
-            is_recommended=state.is_recommended,
-            is_notice=state.is_notice,
-            listed_at=listed_at,
-        )
+        yield state.item(self.gallery, listed_at)
         if decision is refresh.Decision.COMMENTS and stored is not None:
             self._count(S.REFRESH_COMMENT_POSTS)
             grown[row.post_no] = stored

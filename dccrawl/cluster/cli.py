@@ -730,6 +730,16 @@ def retry_on_nodes(
     return cmd_watch(watch)
 
 
+def add_setting_option(
+    parser: argparse.ArgumentParser,
+    description: str = "a setting (repeatable); DATABASE_URL names the database",
+) -> None:
+    """``-s NAME=VALUE`` (repeatable), read back with :func:`settings_pairs`."""
+    parser.add_argument(
+        "-s", dest="setting", action="append", metavar="NAME=VALUE", help=description
+    )
+
+
 def add_node_options(parser: argparse.ArgumentParser) -> None:
     """The options of a command that may run its crawls on scrapyd nodes (``retry``)."""
     parser.add_argument(

@@ -167,11 +167,5 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="replace an earlier export in --out (its table folders and export.json)",
     )
-    p.add_argument(
-        "-s",
-        dest="setting",
-        action="append",
-        metavar="NAME=VALUE",
-        help="a setting (repeatable); DATABASE_URL names the database",
-    )
+    cluster_cli.add_setting_option(p)
     p.set_defaults(handler=cmd_export)

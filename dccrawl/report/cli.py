@@ -142,11 +142,5 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help=f"rows of the most-commented and most-recommended tables (default {DEFAULT_TOP})",
     )
-    p.add_argument(
-        "-s",
-        dest="setting",
-        action="append",
-        metavar="NAME=VALUE",
-        help="a Scrapy setting (repeatable); DATABASE_URL names the database",
-    )
+    cluster_cli.add_setting_option(p)
     p.set_defaults(handler=cmd_report)

@@ -94,18 +94,7 @@ def comments() -> list[Comment]:
 def listed_post() -> ListedPost:
     """The real list row as a refresh passes it on (``spiders/gallery.py``)."""
     row = parse_list_page(list_page(_sample("list-rows-granblue-2024.html"))).rows[0]
-    state = RowState.of(row, in_recommend_list=False)
-    return ListedPost(
-        gallery_id="granblue",
-        post_no=row.post_no,
-        title=state.title,
-        views=state.views,
-        recommend=state.recommend,
-        comment_count=state.comments,
-        is_recommended=state.is_recommended,
-        is_notice=state.is_notice,
-        listed_at=CRAWLED,
-    )
+    return RowState.of(row, in_recommend_list=False).item("granblue", CRAWLED)
 
 
 POSTS = view_posts() + list_posts()
