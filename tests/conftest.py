@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from dccrawl.cluster.deploy import egg_build_lock
 from testbed.databases import fresh_database
 from testbed.replica.clock import NOW_VARIABLE, default_now
+from testbed.scrapyd_nodes import ROOT as SCRAPYD_ROOT
 from testbed.scrapyd_nodes import ScrapydNode, deploy_config, scrapyd_deploy
 from tests.pipeline_harness import stop_embedded
 
@@ -102,8 +104,9 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ScrapydNod
         second.launch()
         env = deploy_config(root / "deploy", {"node-a": first, "node-b": second})
         egg = root / "dccrawl.egg"
-        building = scrapyd_deploy("--build-egg", str(egg), env=env)
-        _out, errors = building.communicate(timeout=180)
+        with egg_build_lock(SCRAPYD_ROOT):  # another worker may be building one too
+            building = scrapyd_deploy("--build-egg", str(egg), env=env)
+            _out, errors = building.communicate(timeout=180)
         assert building.returncode == 0, errors
         check_egg(egg)
         first.wait_ready()

@@ -13,11 +13,15 @@ target). Targets are the ``[deploy:NAME]`` sections scrapyd-deploy reads (``scra
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
+import hashlib
 import json
 import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from scrapyd_client.utils import _get_targets
@@ -32,6 +36,25 @@ def scrapyd_deploy() -> str:
     """The ``scrapyd-deploy`` beside this Python (the project's virtual environment)."""
     beside = Path(sys.executable).with_name("scrapyd-deploy")
     return str(beside) if beside.exists() else "scrapyd-deploy"
+
+
+@contextlib.contextmanager
+def egg_build_lock(project: Path | None = None) -> Iterator[None]:
+    """One egg build at a time for a project folder (default: this one).
+
+    ``setup.py bdist_egg`` writes ``build/`` and ``dccrawl.egg-info/`` inside the folder,
+    and two builds at once (two deploys, or the test suite's two workers each starting
+    scrapyd nodes) break each other: one of them exits 1 (seen in CI). A lock file in the
+    temporary folder, named after the project's path, serializes them."""
+    folder = (project or Path.cwd()).resolve()
+    digest = hashlib.sha1(str(folder).encode(), usedforsecurity=False).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"dccrawl-egg-build-{digest}.lock"
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def upload_verdict(returncode: int, output: str) -> tuple[bool, str]:
@@ -63,9 +86,13 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="dccrawl-deploy-") as folder:
         egg = Path(folder) / f"{args.project}.egg"
-        built = subprocess.run(
-            [scrapyd_deploy(), "--build-egg", str(egg)], check=False, capture_output=True, text=True
-        )
+        with egg_build_lock():
+            built = subprocess.run(
+                [scrapyd_deploy(), "--build-egg", str(egg)],
+                check=False,
+                capture_output=True,
+                text=True,
+            )
         if built.returncode != 0 or not egg.exists():
             print(f"dccrawl: building the egg failed: {built.stderr.strip()[-500:]}")
             return EXIT_FAILED
