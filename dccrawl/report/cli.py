@@ -1,13 +1,13 @@
 """``python -m dccrawl report --gallery ID``: one self-contained HTML report of a crawled gallery.
 
     python -m dccrawl report --gallery programming --out report.html \\
-        [--since 2026-11-01] [--until 2026-11-30] [--top 20] [-s DATABASE_URL=...]
+        [--since 2026-11-01] [--until 2026-12-01] [--top 20] [-s DATABASE_URL=...]
 
 The database is the one a crawl would use (``-s DATABASE_URL``, the project setting, the
 environment, else the embedded server: ``dccrawl.retry.crawl_database_url``). The report
 only reads (a read-only transaction): it never migrates or writes, so it can run with a
-read-only role beside running crawls. ``--since``/``--until`` are KST days, both included
-(``period.py``).
+read-only role beside running crawls. ``--since``/``--until`` are KST days, ``--until``
+excluded as in ``export`` and the README's queries (``period.py``).
 
 It prints where it wrote the file and its size. Exit codes: 0 written; 1 the gallery is
 not in the database (the line names those it holds), the database cannot be used, or
@@ -133,7 +133,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--until",
         type=parse_day,
         metavar="YYYY-MM-DD",
-        help="last KST day, included (default: the last)",
+        help="the KST day after the last one (excluded, as in export; default: open)",
     )
     p.add_argument(
         "--top",

@@ -1,10 +1,11 @@
-"""The days a report covers: ``--since DAY`` and ``--until DAY``, both KST days, both included.
+"""The days a report covers: ``--since DAY`` included, ``--until DAY`` excluded, KST days.
 
-The site dates every post in KST, so a day here is a KST day whatever the machine's zone:
-``--until 2026-11-30`` includes posts written at 23:59 KST that day. Either end may be left
-open. The SQL bounds are text cast to ``timestamptz`` by the queries, an open end being
-PostgreSQL's ``-infinity`` / ``infinity``: one query text serves every period, and the
-planner still sees plain range conditions on ``created_at`` (its index serves them).
+As ``export`` and the README's queries count them: ``--since 2026-11-01 --until
+2026-12-01`` is November. The site dates every post in KST, so a day here is a KST day
+whatever the machine's zone. Either end may be left open. The SQL bounds are text cast to
+``timestamptz`` by the queries, an open end being PostgreSQL's ``-infinity`` /
+``infinity``: one query text serves every period, and the planner still sees plain range
+conditions on ``created_at`` (its index serves them).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ def parse_day(value: str) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    """The KST days a report covers; ``None`` leaves that end open."""
+    """The KST days a report covers, ``[since, until)``; ``None`` leaves that end open."""
 
     since: date | None = None
     until: date | None = None
 
     def __post_init__(self) -> None:
-        if self.since and self.until and self.until < self.since:
-            raise ValueError(f"--until {self.until} is before --since {self.since}")
+        if self.since and self.until and self.until <= self.since:
+            raise ValueError(f"--until {self.until} is not after --since {self.since}")
 
     @property
     def start(self) -> str:
@@ -44,11 +45,10 @@ class Period:
 
     @property
     def end(self) -> str:
-        """The first instant after the period (midnight KST after ``until``)."""
+        """The first instant after the period (midnight KST starting ``until``)."""
         if self.until is None:
             return "infinity"
-        after = self.until + timedelta(days=1)
-        return datetime(after.year, after.month, after.day, tzinfo=KST).isoformat()
+        return datetime(self.until.year, self.until.month, self.until.day, tzinfo=KST).isoformat()
 
     @property
     def bounded(self) -> bool:
@@ -56,9 +56,9 @@ class Period:
         return self.since is not None or self.until is not None
 
     def describe(self) -> str:
-        """``2026-11-01 – 2026-11-30``, an open end shown as ``…``."""
+        """``2026-11-01 – 2026-11-30`` (the days included), an open end shown as ``…``."""
         if not self.bounded:
             return "all stored posts"
         first = self.since.isoformat() if self.since else "…"
-        last = self.until.isoformat() if self.until else "…"
+        last = (self.until - timedelta(days=1)).isoformat() if self.until else "…"
         return f"{first} – {last}"

@@ -48,7 +48,7 @@ def test_the_default_file_is_named_after_the_gallery(
 
 def test_a_period_and_top(shared: str, tmp_path: Path) -> None:
     out = tmp_path / "day.html"
-    assert report(shared, "--out", str(out), "--since", "2026-11-03", "--until", "2026-11-03") == 0
+    assert report(shared, "--out", str(out), "--since", "2026-11-03", "--until", "2026-11-04") == 0
     html = out.read_text(encoding="utf-8")
     assert "<title>dccrawl report: g, 2026-11-03 – 2026-11-03</title>" in html
     assert escape(content.url_of(12)) in html and escape(content.url_of(11)) not in html
@@ -74,7 +74,8 @@ def test_an_unknown_gallery_names_those_the_database_holds(
     ("args", "says"),
     [
         (["--top", "0"], "--top 0"),
-        (["--since", "2026-11-05", "--until", "2026-11-01"], "before --since"),
+        (["--since", "2026-11-05", "--until", "2026-11-01"], "not after --since"),
+        (["--since", "2026-11-05", "--until", "2026-11-05"], "not after --since"),
         (["-s", "DATABASE_URL"], "expected NAME=VALUE"),
     ],
 )

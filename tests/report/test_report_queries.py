@@ -144,7 +144,7 @@ def test_no_failure_ledger_table(filled: str) -> None:
 
 
 def test_a_period_of_one_kst_day(conn: psycopg.Connection) -> None:
-    report = collect(conn, Period(date(2026, 11, 3), date(2026, 11, 3)))
+    report = collect(conn, Period(date(2026, 11, 3), date(2026, 11, 4)))  # Tuesday
     assert report.activity.buckets == (Bucket(date(2026, 11, 3), posts=1, comments=2),)
     assert [p.post_no for p in report.most_commented] == [12]
     assert (report.writers.posts, report.writers.comments) == (1, 2)
