@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dccrawl.kst import KST
+from dccrawl.kst import midnight
 
 KINDS = ("major", "minor", "mini", "person")
 SEARCH_TYPES = {
@@ -201,7 +201,7 @@ def _parse_since(value: str) -> datetime:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise ArgumentError(f"since={value!r}: expected a date YYYY-MM-DD") from None
-    return datetime(day.year, day.month, day.day, tzinfo=KST)
+    return midnight(day)
 
 
 KNOWN = frozenset(

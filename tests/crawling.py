@@ -21,9 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg.rows import dict_row
 
+from dccrawl.settings import PLAYWRIGHT_LAUNCH_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
+# The browser tests' mark: they run only where Debian's Chromium is (in CI a skip fails).
+needs_chromium = pytest.mark.skipif(
+    not os.access(PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], os.X_OK),
+    reason="Chromium is not installed (CI installs Debian's chromium)",
+)
 
 POST_FIELDS = (
     "gallery_id", "gallery_kind", "post_no", "title", "head", "writer_nick", "writer_uid",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from dccrawl.export.exporter import ExportError, ExportRequest, UnknownGallery, 
 from dccrawl.export.queries import Selection
 from dccrawl.export.writers import FORMATS
 from dccrawl.hints import dccrawl_command
-from dccrawl.kst import KST
+from dccrawl.kst import midnight
 from dccrawl.retry import crawl_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -55,11 +55,6 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a date YYYY-MM-DD") from None
-
-
-def kst_midnight(day: date | None) -> datetime | None:
-    """The start of ``day`` in KST."""
-    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=KST)
 
 
 def unknown_gallery_message(error: UnknownGallery) -> str:
@@ -100,7 +95,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         _error(str(error))
         return EXIT_USAGE
     request = ExportRequest(
-        selection=Selection(args.gallery, kst_midnight(args.since), kst_midnight(args.until)),
+        selection=Selection(
+            args.gallery,
+            None if args.since is None else midnight(args.since),
+            None if args.until is None else midnight(args.until),
+        ),
         file_format=args.format,
         out=args.out,
         snapshots=args.snapshots,

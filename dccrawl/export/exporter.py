@@ -28,8 +28,9 @@ from typing import Any
 
 import psycopg
 
+from dccrawl.db.reading import held_galleries, holds_gallery, snapshot
 from dccrawl.export.progress import Progress, summary_line
-from dccrawl.export.queries import Selection, count_query, held_galleries, holds_gallery
+from dccrawl.export.queries import Selection, count_query
 from dccrawl.export.reading import record_batches
 from dccrawl.export.schemas import TABLES, Table, exported_tables
 from dccrawl.export.writers import open_writer
@@ -157,9 +158,7 @@ def export(
     check_output(request.out, overwrite=request.overwrite)
     tables = exported_tables(snapshots=request.snapshots)
     selection = request.selection
-    with psycopg.connect(url) as conn:
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
+    with snapshot(url) as conn:
         if not holds_gallery(conn, selection.gallery):
             raise UnknownGallery(selection.gallery, held_galleries(conn))
         totals: dict[str, int] = {}

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
 from dccrawl.export.schemas import POSTS, ZONE, Table
@@ -83,19 +82,3 @@ def select_query(table: Table, selection: Selection, *, by_month: bool) -> sql.C
         where(table, selection),
         sql.SQL(", ").join(order),
     )
-
-
-def holds_gallery(conn: psycopg.Connection[Any], gallery: str) -> bool:
-    """Whether the database holds anything of ``gallery`` (a post, a comment, or its row)."""
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM galleries WHERE gallery_id = %(g)s)"
-        " OR EXISTS (SELECT 1 FROM posts WHERE gallery_id = %(g)s)"
-        " OR EXISTS (SELECT 1 FROM comments WHERE gallery_id = %(g)s)",
-        {"g": gallery},
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def held_galleries(conn: psycopg.Connection[Any]) -> list[str]:
-    """The galleries the database holds (every crawl records its gallery in ``galleries``)."""
-    return [row[0] for row in conn.execute("SELECT gallery_id FROM galleries ORDER BY 1")]

@@ -27,6 +27,7 @@ import psycopg
 
 from dccrawl.arguments import ArgumentError, parse_arguments
 from dccrawl.cluster import cli as cluster_cli
+from dccrawl.db import reading
 from dccrawl.db.redact import redact
 from dccrawl.hints import dccrawl_command
 from dccrawl.kst import KST
@@ -56,9 +57,9 @@ def read_report(url: str, gallery: str, period: Period, top: int) -> Report:
     """Everything the report shows, from the database at ``url``."""
     database = redact(url)
     try:
-        with queries.connect(url) as conn:
-            if not queries.has_gallery(conn, gallery):
-                held = ", ".join(queries.galleries(conn)) or "none yet"
+        with reading.snapshot(url) as conn:
+            if not reading.holds_gallery(conn, gallery):
+                held = ", ".join(reading.held_galleries(conn)) or "none yet"
                 raise ReportError(
                     f"no post or comment of gallery {gallery!r} in {database}; "
                     f"the galleries it holds: {held}"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from dccrawl.kst import KST
+from dccrawl.kst import midnight
 
 
 def parse_day(value: str) -> date:
@@ -41,14 +41,14 @@ class Period:
         """The first instant included, as ``timestamptz`` text."""
         if self.since is None:
             return "-infinity"
-        return datetime(self.since.year, self.since.month, self.since.day, tzinfo=KST).isoformat()
+        return midnight(self.since).isoformat()
 
     @property
     def end(self) -> str:
         """The first instant after the period (midnight KST starting ``until``)."""
         if self.until is None:
             return "infinity"
-        return datetime(self.until.year, self.until.month, self.until.day, tzinfo=KST).isoformat()
+        return midnight(self.until).isoformat()
 
     @property
     def bounded(self) -> bool:

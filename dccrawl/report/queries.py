@@ -237,32 +237,6 @@ ORDER BY last_seen_at DESC, page_kind, path
 LIMIT %(limit)s
 """
 
-HAS_GALLERY = """
-SELECT EXISTS (SELECT 1 FROM posts WHERE gallery_id = %(gallery)s)
-    OR EXISTS (SELECT 1 FROM comments WHERE gallery_id = %(gallery)s)
-"""
-GALLERIES = "SELECT gallery_id FROM galleries ORDER BY gallery_id"
-
-
-def connect(url: str) -> psycopg.Connection[Any]:
-    """A connection that reads one snapshot: read-only (a report never writes) and
-    repeatable read (its counts agree with each other while crawls write)."""
-    conn = psycopg.connect(url)
-    conn.read_only = True
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    return conn
-
-
-def has_gallery(conn: psycopg.Connection[Any], gallery: str) -> bool:
-    """Whether the database holds a post or a comment of ``gallery``."""
-    row = conn.execute(HAS_GALLERY, {"gallery": gallery}).fetchone()
-    return bool(row and row[0])
-
-
-def galleries(conn: psycopg.Connection[Any]) -> list[str]:
-    """The galleries the database holds (those crawled, as ``galleries`` lists them)."""
-    return [row[0] for row in conn.execute(GALLERIES)]
-
 
 def _params(gallery: str, period: Period, **more: object) -> dict[str, object]:
     return {"gallery": gallery, "start": period.start, "end": period.end, **more}

@@ -7,7 +7,7 @@ memory, so capacity, refusals and silent nodes can be set up exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -27,10 +27,9 @@ from dccrawl.cluster.nodes import (
     NodeRefused,
     ScrapydNode,
 )
-from dccrawl.cluster.planning import plan_posts
 from dccrawl.cluster.reconcile import check_jobs, failed_shards
 from dccrawl.cluster.report import progress_table, shard_table, summarize
-from dccrawl.db.migrate import migrate
+from tests.cluster.ledger_rows import new_crawl
 
 
 class MemoryNode(ScrapydNode):
@@ -59,25 +58,6 @@ class MemoryNode(ScrapydNode):
             raise self.failure
         self.scheduled.append((job_id, dict(arguments), dict(settings)))
         return job_id
-
-
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    migrate(database_url)
-    with ledger.connect(database_url) as connection:
-        yield connection
-
-
-def new_crawl(conn: psycopg.Connection[Any], shards: int = 4, crawl_id: str = "g-1") -> list[Shard]:
-    return ledger.create_crawl(
-        conn,
-        crawl_id=crawl_id,
-        gallery_id="g",
-        project="dccrawl",
-        spider="gallery",
-        settings={"DOWNLOAD_DELAY": "0"},
-        plans=plan_posts(1, shards * 10, 10, {"gallery": "g"}),
-    )
 
 
 def by_no(conn: psycopg.Connection[Any], crawl_id: str = "g-1") -> dict[int, Shard]:

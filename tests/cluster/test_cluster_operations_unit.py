@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from base64 import b64encode
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,10 +33,10 @@ from dccrawl.cluster.nodes import (
     NodeUnreachable,
     ScrapydNode,
 )
-from dccrawl.cluster.planning import plan_posts
 from dccrawl.cluster.report import progress_table, shard_table, summarize
 from dccrawl.db.migrate import migrate
 from testbed.scrapyd_nodes import free_port
+from tests.cluster import ledger_rows
 from tests.crawling import dccrawl_cli
 
 NODE_A = "http://a:6800"
@@ -78,23 +77,8 @@ class StubNode(ScrapydNode):
         return self.prevstate
 
 
-@pytest.fixture
-def conn(database_url: str) -> Iterator[psycopg.Connection[Any]]:
-    migrate(database_url)
-    with ledger.connect(database_url) as connection:
-        yield connection
-
-
-def new_crawl(conn: psycopg.Connection[Any], shards: int, crawl_id: str = "c-1") -> list[Shard]:
-    return ledger.create_crawl(
-        conn,
-        crawl_id=crawl_id,
-        gallery_id="g",
-        project="dccrawl",
-        spider="gallery",
-        settings={},
-        plans=plan_posts(1, shards * 10, 10, {"gallery": "g"}),
-    )
+def new_crawl(conn: psycopg.Connection[Any], shards: int) -> list[Shard]:
+    return ledger_rows.new_crawl(conn, shards, crawl_id="c-1", settings={})
 
 
 def by_no(conn: psycopg.Connection[Any], crawl_id: str = "c-1") -> dict[int, Shard]:

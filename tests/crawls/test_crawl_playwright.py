@@ -9,13 +9,11 @@ never needs the browser must never start one.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
 
-from dccrawl.settings import PLAYWRIGHT_LAUNCH_OPTIONS
 from testbed.databases import fresh_database
 from testbed.replica.browser_check import refuses_direct
 from testbed.replica.process import ReplicaProcess
@@ -24,6 +22,7 @@ from tests.crawling import (
     comments_of,
     differences,
     listed_posts,
+    needs_chromium,
     run_crawl,
     stat_value,
     stored,
@@ -32,10 +31,7 @@ from tests.crawling import (
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(
-        not os.access(PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], os.X_OK),
-        reason="Chromium is not installed (CI installs Debian's chromium)",
-    ),
+    needs_chromium,
 ]
 
 GALLERY = "pw"

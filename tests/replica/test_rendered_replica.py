@@ -12,7 +12,6 @@ direct requests are refused for the drawn posts only; the browser is never refus
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,6 +35,7 @@ from testbed.replica.clock import parse_now
 from testbed.replica.options import GallerySpec, ReplicaOptions
 from testbed.replica.process import ReplicaThread
 from testbed.replica.states import esno_token
+from tests.crawling import needs_chromium
 
 SEED = 3
 OPTIONS = ReplicaOptions(
@@ -47,10 +47,7 @@ OPTIONS = ReplicaOptions(
 TOKEN = esno_token(SEED)
 BROWSER_HEADERS = {**XHR, "Cookie": f"{BROWSER_COOKIE}={browser_cookie_value(TOKEN)}"}
 
-pytestmark = pytest.mark.skipif(
-    not os.access(PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], os.X_OK),
-    reason="Chromium is not installed (CI installs Debian's chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

@@ -35,14 +35,11 @@ from playwright.sync_api import (
 
 from dccrawl.settings import PLAYWRIGHT_LAUNCH_OPTIONS
 from testbed.replica.process import ReplicaProcess
-from tests.crawling import ROOT, dccrawl_cli, run_crawl
+from tests.crawling import ROOT, dccrawl_cli, needs_chromium, run_crawl
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(
-        not os.access(PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], os.X_OK),
-        reason="Chromium is not installed (CI installs Debian's chromium)",
-    ),
+    needs_chromium,
 ]
 
 GALLERY = "rep"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import psycopg
 import pytest
 
+from dccrawl.db import reading
 from dccrawl.kst import KST
 from dccrawl.report import queries
 from dccrawl.report.data import Bucket, ClassCount, DeletionDay, Gap, Report
@@ -19,7 +20,7 @@ GENERATED = datetime(2026, 11, 7, 12, 0, tzinfo=KST)
 
 @pytest.fixture
 def conn(shared: str) -> Iterator[psycopg.Connection]:
-    with queries.connect(shared) as connection:
+    with reading.snapshot(shared) as connection:
         yield connection
 
 
@@ -37,10 +38,10 @@ def collect(conn: psycopg.Connection, period: Period | None = None, top: int = 2
 
 
 def test_galleries_known_and_unknown(conn: psycopg.Connection) -> None:
-    assert queries.has_gallery(conn, "g")
-    assert queries.has_gallery(conn, "other")
-    assert not queries.has_gallery(conn, "nope")
-    assert queries.galleries(conn) == ["g", "other"]
+    assert reading.holds_gallery(conn, "g")
+    assert reading.holds_gallery(conn, "other")
+    assert not reading.holds_gallery(conn, "nope")
+    assert reading.held_galleries(conn) == ["g", "other"]
 
 
 def test_activity_counts_per_kst_day_with_every_day_listed(conn: psycopg.Connection) -> None:
@@ -139,7 +140,7 @@ def test_failures_of_the_gallery_only(conn: psycopg.Connection) -> None:
 def test_no_failure_ledger_table(filled: str) -> None:
     with psycopg.connect(filled, autocommit=True) as admin:
         admin.execute("DROP TABLE crawl_failures")
-    with queries.connect(filled) as conn:
+    with reading.snapshot(filled) as conn:
         assert not collect(conn).failures.available
 
 
@@ -177,7 +178,7 @@ def test_long_spans_are_bucketed_per_week_and_per_month(filled: str) -> None:
         conn.execute(
             "UPDATE posts SET created_at = created_at - interval '200 days' WHERE post_no = 10"
         )
-    with queries.connect(filled) as conn:
+    with reading.snapshot(filled) as conn:
         weekly = collect(conn).activity
     assert weekly.unit == "week"
     assert all(bucket.start.isoweekday() == 1 for bucket in weekly.buckets)  # Mondays
@@ -186,7 +187,7 @@ def test_long_spans_are_bucketed_per_week_and_per_month(filled: str) -> None:
         conn.execute(
             "UPDATE posts SET created_at = created_at - interval '3 years' WHERE post_no = 10"
         )
-    with queries.connect(filled) as conn:
+    with reading.snapshot(filled) as conn:
         monthly = collect(conn).activity
     assert monthly.unit == "month"
     assert all(bucket.start.day == 1 for bucket in monthly.buckets)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +10,7 @@ from scrapy.settings import Settings
 from scrapy_playwright.handler import Config
 
 from dccrawl import browser, settings
+from tests.crawling import needs_chromium
 
 
 @pytest.mark.parametrize(
@@ -61,10 +61,7 @@ def test_the_provider_starts_nothing_when_the_engine_starts() -> None:
     assert provider.playwright is None and provider.browser_type is None
 
 
-@pytest.mark.skipif(
-    not os.access(settings.PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], os.X_OK),
-    reason="Chromium is not installed (CI installs Debian's chromium)",
-)
+@needs_chromium
 def test_the_provider_starts_playwright_and_chromium_on_the_first_launch() -> None:
     async def launch_and_close() -> str:
         provider = browser.LazyBrowserProvider(_config())
