@@ -124,6 +124,17 @@ def test_the_search_finds_exactly_what_a_sequential_scan_finds(server_url: str, 
     assert found == sequential(server_url, word)
 
 
+@pytest.mark.parametrize("word", WORDS)
+def test_the_newest_matches_are_the_first_a_sequential_scan_finds(
+    server_url: str, word: str
+) -> None:
+    """With a limit, as the command runs it: a common word is answered from the newest post
+    numbers, a rare one from the indexes; either way the newest matches of all."""
+    with psycopg.connect(server_url) as conn:
+        found = [m.post_no for m in search_posts(conn, GALLERY, word, limit=50)]
+    assert found == sequential(server_url, word)[:50]
+
+
 def test_the_planted_rows_are_found_where_they_are() -> None:
     """The reference itself: the words are where PLANTED puts them (not all nowhere)."""
     haystack = [f"{t}\n{b or ''}".lower() for t, b in PLANTED]
